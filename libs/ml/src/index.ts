@@ -1,0 +1,3 @@
+// The NeuroForge engine: ONNX graph builder, RetNet/MoE/multimodal models, tokenizers, generation, runtime.
+// Each area exports its public API here.
+export {};
