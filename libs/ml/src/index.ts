@@ -1,3 +1,4 @@
 // The NeuroForge engine: ONNX graph builder, RetNet/MoE/multimodal models, tokenizers, generation, runtime.
 // Each area exports its public API here.
-export {};
+export * from './generation';
+export * from './tokenizers';
