@@ -19,7 +19,12 @@ export function renderKeyTables(tree: Tree = configTree): string {
   const out: string[] = [];
   for (const [section, node] of Object.entries(tree)) {
     if (isLeaf(node)) continue;
-    out.push(`### \`${section}\``, '', '| key | default | allowed | env var | meaning |', '|---|---|---|---|---|');
+    out.push(
+      `### \`${section}\``,
+      '',
+      '| key | default | allowed | env var | meaning |',
+      '| --- | --- | --- | --- | --- |',
+    );
     for (const { path, leaf } of leaves(node, [section])) {
       out.push(
         `| \`${path.join('.')}\` | \`${cell(showDefault(leaf))}\` | ${cell(leaf.allowed.replace(/^must be /, ''))} | \`${envVarName(path)}\` | ${cell(leaf.doc)} |`,
