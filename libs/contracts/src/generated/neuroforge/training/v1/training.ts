@@ -43,7 +43,10 @@ export enum DatasetFormat {
   UNRECOGNIZED = "UNRECOGNIZED",
 }
 
-/** Overrides of the `training` configuration section; unset fields keep the configured value. */
+/**
+ * Overrides of the `training` configuration section (same names; docs/config.md has the defaults and limits);
+ * unset fields keep the configured value.
+ */
 export interface TrainingConfig {
   /** Sequences per optimiser micro-batch. */
   batchSize?:
@@ -75,7 +78,7 @@ export interface TrainingConfig {
     | number
     | null
     | undefined;
-  /** Gradient clipping threshold (global L2 norm). */
+  /** Gradient clipping threshold (global L2 norm); 0 disables clipping. */
   maxGradNorm?:
     | number
     | null
@@ -90,39 +93,49 @@ export interface TrainingConfig {
     | number
     | null
     | undefined;
-  /** LoRA scaling alpha (the update is scaled by alpha / r). */
+  /** LoRA scaling numerator (the update is scaled by lora_alpha / lora_rank). */
   loraAlpha?:
     | number
     | null
     | undefined;
-  /** Mixed precision (fp16 autocast with loss scaling) on GPUs; ignored on CPU. */
+  /** Mixed precision (fp16 autocast with loss scaling) on CUDA workers; CPU workers train in fp32. */
   useFp16?:
     | boolean
     | null
     | undefined;
-  /** Tokens per training sequence. */
-  sequenceLength?: number | null | undefined;
+  /** Dropout probability on the LoRA input. */
+  loraDropout?:
+    | number
+    | null
+    | undefined;
+  /** Optimiser steps between checkpoints (resume points). */
+  checkpointEverySteps?:
+    | number
+    | null
+    | undefined;
+  /** Optimiser steps between evaluation passes on the held-out split. */
+  evalEverySteps?: number | null | undefined;
 }
 
 /**
- * Overrides of the `model` configuration section, for training from scratch; unset fields keep the configured
- * value.
+ * Overrides of the `model` configuration section (same names), for training from scratch; unset fields keep the
+ * configured value.
  */
 export interface ModelConfig {
   /** Network family; ARCHITECTURE_UNSPECIFIED keeps the configured one. */
   architecture: Architecture;
-  /** Tokenizer, "byte" or "gpt2"; decides the vocabulary. */
-  tokenizerId?:
+  /** Tokenizer, "byte" or "gpt2". */
+  tokenizer?:
     | string
     | null
     | undefined;
-  /** Model width (embedding size). */
-  hiddenSize?:
+  /** Vocabulary size (50257 for GPT-2 BPE; at least 256 for the byte tokenizer). */
+  vocabSize?:
     | number
     | null
     | undefined;
-  /** Number of blocks. */
-  numLayers?:
+  /** Hidden size of every block; divisible by num_heads. */
+  embedDim?:
     | number
     | null
     | undefined;
@@ -131,12 +144,12 @@ export interface ModelConfig {
     | number
     | null
     | undefined;
-  /** Feed-forward inner width. */
-  ffnHiddenSize?:
+  /** Number of blocks. */
+  numLayers?:
     | number
     | null
     | undefined;
-  /** Longest sequence the model is trained for, in tokens. */
+  /** Longest sequence (prompt + generated tokens), in tokens. */
   maxSeqLen?:
     | number
     | null
@@ -146,18 +159,73 @@ export interface ModelConfig {
     | number
     | null
     | undefined;
+  /** Value projection width as a multiple of embed_dim. */
+  valueFactor?:
+    | number
+    | null
+    | undefined;
+  /** Hidden size of each feed-forward network. */
+  ffnDim?:
+    | number
+    | null
+    | undefined;
+  /** Chunk length of the chunkwise retention form, in tokens. */
+  chunkSize?:
+    | number
+    | null
+    | undefined;
+  /** Epsilon of the layer and group norms. */
+  layerNormEps?:
+    | number
+    | null
+    | undefined;
   /** Experts per MoE layer (MoE RetNet only). */
   numExperts?:
     | number
     | null
     | undefined;
   /** Experts each token is routed to (MoE RetNet only). */
-  expertsPerToken?:
+  expertsTopK?:
     | number
     | null
     | undefined;
   /** Weight of the auxiliary load-balancing loss (MoE RetNet only). */
-  routerAuxLossWeight?: number | null | undefined;
+  moeAuxLossCoef?:
+    | number
+    | null
+    | undefined;
+  /** Multimodal fusion: "cross_attention", "concat", "gating" or "hierarchical". */
+  fusion?:
+    | string
+    | null
+    | undefined;
+  /** Multimodal: input image side, in pixels; divisible by patch_size. */
+  imageSize?:
+    | number
+    | null
+    | undefined;
+  /** Multimodal: vision patch side, in pixels. */
+  patchSize?:
+    | number
+    | null
+    | undefined;
+  /** Multimodal: audio sample rate, in hertz. */
+  audioSampleRate?:
+    | number
+    | null
+    | undefined;
+  /** Multimodal: STFT window length, in samples. */
+  nFft?:
+    | number
+    | null
+    | undefined;
+  /** Multimodal: STFT hop, in samples. */
+  hopLength?:
+    | number
+    | null
+    | undefined;
+  /** Multimodal: mel bands. */
+  nMels?: number | null | undefined;
 }
 
 /** One progress report of a job. */
