@@ -1,0 +1,241 @@
+// The event store on MongoDB (FerretDB v1 locally, MongoDB in production).
+//
+// Schema: collection `events`, ONE DOCUMENT PER APPEND (a "commit") holding that append's events in order.
+// A single-document insert is atomic on both MongoDB and FerretDB, so an append is all-or-nothing without
+// multi-document transactions (which FerretDB v1 lacks). The unique index on (streamId, version) — `version`
+// being the commit's first version — is the optimistic-concurrency check: two writers that both read version N
+// both insert version N+1, and the second gets E11000 → VersionConflictError. See docs/events.md for why this
+// never lets two commits overlap.
+//
+// Global position: each append takes a block of positions from a counter document with findOneAndUpdate $inc
+// (FerretDB has no change streams or cluster time to order by). Positions are unique and increase with commit
+// order; a failed append leaves a gap.
+import { randomUUID } from 'node:crypto';
+import { type Connection, mongo } from 'mongoose';
+import { ceSource, ceType, DATA_CONTENT_TYPE, type EventEnvelope } from './envelope';
+import { type ExpectedVersion, VersionConflictError } from './errors';
+import type { Event } from './event';
+import type {
+  AppendOptions,
+  AppendResult,
+  EventStore,
+  ReadAllOptions,
+  ReadStreamOptions,
+  StoredEvent,
+} from './event-store.port';
+import { isDuplicateKeyError } from './mongo-errors';
+import { captureTraceContext } from './trace-context';
+
+/** One event inside a commit document. `data` is JSON text: event payloads may hold keys FerretDB refuses. */
+export interface StoredEventRecord {
+  id: string;
+  type: string;
+  cetype: string;
+  time: string;
+  data: string;
+  correlationid?: string;
+  causationid?: string;
+  traceparent?: string;
+  tracestate?: string;
+}
+
+/** One append: the stream's versions [version, lastVersion] and global positions [position, lastPosition]. */
+export interface CommitDocument {
+  _id: mongo.ObjectId;
+  streamId: string;
+  version: number;
+  lastVersion: number;
+  position: number;
+  lastPosition: number;
+  source: string;
+  committedAt: Date;
+  /** Outbox marker: false until the relay has published every event of the commit to Kafka. */
+  published: boolean;
+  publishedAt?: Date;
+  events: StoredEventRecord[];
+}
+
+export interface MongoEventStoreOptions {
+  /** Service name, kebab case: envelopes get source `neuroforge/<service>`. */
+  service: string;
+  /** Bounded context, e.g. `models`: envelopes get type `neuroforge.<context>.<event>.v1`. */
+  context: string;
+  /** Default `events`. */
+  collection?: string;
+  /** Default `counters`; the document `<collection>:position` holds the last global position handed out. */
+  countersCollection?: string;
+}
+
+// An `any` append only loses a race to another append of the same stream; a few rounds always suffice.
+const ANY_VERSION_ATTEMPTS = 20;
+
+export class MongoEventStore implements EventStore {
+  readonly source: string;
+  readonly context: string;
+  readonly db: mongo.Db;
+  readonly commits: mongo.Collection<CommitDocument>;
+  private readonly counters: mongo.Collection<{ _id: string; seq: number }>;
+  private readonly counterId: string;
+
+  constructor(connection: Connection, options: MongoEventStoreOptions) {
+    const db = connection.db;
+    if (!db) throw new Error('MongoEventStore needs a connected mongoose connection (await connection.asPromise())');
+    this.db = db;
+    this.source = ceSource(options.service);
+    this.context = options.context;
+    ceType(options.context, 'probe'); // fail fast on a context name that cannot form a CloudEvents type
+    const collection = options.collection ?? 'events';
+    this.commits = db.collection<CommitDocument>(collection);
+    this.counters = db.collection(options.countersCollection ?? 'counters');
+    this.counterId = `${collection}:position`;
+  }
+
+  /** Creates the indexes; idempotent, call once at start-up. */
+  async init(): Promise<void> {
+    await this.commits.createIndexes([
+      { key: { streamId: 1, version: 1 }, name: 'stream_version_unique', unique: true },
+      { key: { lastPosition: 1 }, name: 'last_position' },
+      // The relay's query. A partial index on published=false would be smaller; FerretDB v1 has none.
+      { key: { published: 1, position: 1 }, name: 'outbox' },
+    ]);
+  }
+
+  async appendToStream<E extends Event>(
+    streamId: string,
+    events: E[],
+    options: AppendOptions = {},
+  ): Promise<AppendResult<E>> {
+    const expected = options.expectedVersion ?? 'any';
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.appendOnce(streamId, events, expected, options);
+      } catch (error) {
+        // With `any` the caller asked for no check, so losing the race for the next slot is retried here.
+        if (expected !== 'any' || !(error instanceof VersionConflictError) || attempt >= ANY_VERSION_ATTEMPTS) {
+          throw error;
+        }
+      }
+    }
+  }
+
+  async readStream<E extends Event>(streamId: string, options: ReadStreamOptions = {}): Promise<StoredEvent<E>[]> {
+    const fromVersion = options.fromVersion ?? 1;
+    const commits = await this.commits
+      .find({ streamId, lastVersion: { $gte: fromVersion } })
+      .sort({ version: 1 })
+      .toArray();
+    return commits.flatMap((commit) => this.toStoredEvents<E>(commit)).filter((e) => e.version >= fromVersion);
+  }
+
+  async readAll(options: ReadAllOptions = {}): Promise<StoredEvent[]> {
+    const afterPosition = options.afterPosition ?? 0;
+    const limit = options.limit ?? 1000;
+    const commits = await this.commits
+      .find({ lastPosition: { $gt: afterPosition } })
+      .sort({ lastPosition: 1 })
+      .limit(limit)
+      .toArray();
+    return commits
+      .flatMap((commit) => this.toStoredEvents(commit))
+      .filter((e) => e.position > afterPosition)
+      .slice(0, limit);
+  }
+
+  /** The stream's current version (0 when it has no events). */
+  async streamVersion(streamId: string): Promise<number> {
+    const head = await this.commits.findOne({ streamId }, { sort: { version: -1 }, projection: { lastVersion: 1 } });
+    return head?.lastVersion ?? 0;
+  }
+
+  /** Turns a commit document into its events with full envelopes (used by readers and the outbox relay). */
+  toStoredEvents<E extends Event>(commit: CommitDocument): StoredEvent<E>[] {
+    return commit.events.map((record, i) => {
+      const data = JSON.parse(record.data) as E['data'];
+      const envelope: EventEnvelope<E['data']> = {
+        specversion: '1.0',
+        id: record.id,
+        source: commit.source,
+        type: record.cetype,
+        subject: commit.streamId,
+        time: record.time,
+        datacontenttype: DATA_CONTENT_TYPE,
+        streamversion: commit.version + i,
+        ...(record.traceparent ? { traceparent: record.traceparent } : {}),
+        ...(record.tracestate ? { tracestate: record.tracestate } : {}),
+        ...(record.correlationid ? { correlationid: record.correlationid } : {}),
+        ...(record.causationid ? { causationid: record.causationid } : {}),
+        data,
+      };
+      return {
+        streamId: commit.streamId,
+        version: commit.version + i,
+        position: commit.position + i,
+        event: { type: record.type, data } as E,
+        envelope,
+      };
+    });
+  }
+
+  private async appendOnce<E extends Event>(
+    streamId: string,
+    events: E[],
+    expected: ExpectedVersion,
+    options: AppendOptions,
+  ): Promise<AppendResult<E>> {
+    // 1. Check the expectation against the stream head. Besides failing fast, this guarantees a commit always
+    //    starts right after the head, so commits tile the stream and the unique index sees every race.
+    const current = await this.streamVersion(streamId);
+    if ((expected === 'no_stream' && current !== 0) || (typeof expected === 'number' && current !== expected)) {
+      throw new VersionConflictError(streamId, expected, current);
+    }
+    if (events.length === 0) return { nextExpectedVersion: current, events: [] };
+
+    // 2. Reserve a block of global positions.
+    const counter = await this.counters.findOneAndUpdate(
+      { _id: this.counterId },
+      { $inc: { seq: events.length } },
+      { upsert: true, returnDocument: 'after' },
+    );
+    if (!counter) throw new Error(`counter ${this.counterId} was not returned by findOneAndUpdate`);
+    const lastPosition = counter.seq;
+
+    // 3. Insert the commit; the unique (streamId, version) index rejects a concurrent writer's duplicate.
+    const trace = options.metadata?.traceparent
+      ? { traceparent: options.metadata.traceparent, tracestate: options.metadata.tracestate }
+      : captureTraceContext();
+    const time = new Date().toISOString();
+    const records = events.map((event): StoredEventRecord => {
+      const record: StoredEventRecord = {
+        id: randomUUID(),
+        type: event.type,
+        cetype: ceType(this.context, event.type),
+        time,
+        data: JSON.stringify(event.data),
+      };
+      if (options.metadata?.correlationId) record.correlationid = options.metadata.correlationId;
+      if (options.metadata?.causationId) record.causationid = options.metadata.causationId;
+      if (trace.traceparent) record.traceparent = trace.traceparent;
+      if (trace.tracestate) record.tracestate = trace.tracestate;
+      return record;
+    });
+    const commit: CommitDocument = {
+      _id: new mongo.ObjectId(),
+      streamId,
+      version: current + 1,
+      lastVersion: current + events.length,
+      position: lastPosition - events.length + 1,
+      lastPosition,
+      source: this.source,
+      committedAt: new Date(),
+      published: false,
+      events: records,
+    };
+    try {
+      await this.commits.insertOne(commit);
+    } catch (error) {
+      if (isDuplicateKeyError(error)) throw new VersionConflictError(streamId, expected, undefined);
+      throw error;
+    }
+    return { nextExpectedVersion: commit.lastVersion, events: this.toStoredEvents<E>(commit) };
+  }
+}

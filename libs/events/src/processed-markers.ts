@@ -1,0 +1,50 @@
+// Idempotent consumption: a marker document per (consumer group, event id) records that the group handled the
+// event, so a redelivered duplicate is skipped. FerretDB has no TTL indexes, so old markers are pruned with
+// prune() (events are redelivered within minutes, not months).
+import type { mongo } from 'mongoose';
+import { isDuplicateKeyError } from './mongo-errors';
+
+interface MarkerDocument {
+  _id: string;
+  group: string;
+  eventId: string;
+  at: Date;
+}
+
+export class ProcessedMarkers {
+  private readonly markers: mongo.Collection<MarkerDocument>;
+
+  constructor(db: mongo.Db, collection = 'processed_events') {
+    this.markers = db.collection<MarkerDocument>(collection);
+  }
+
+  async init(): Promise<void> {
+    await this.markers.createIndexes([{ key: { at: 1 }, name: 'at' }]);
+  }
+
+  async has(group: string, eventId: string): Promise<boolean> {
+    return (await this.markers.countDocuments({ _id: markerId(group, eventId) }, { limit: 1 })) > 0;
+  }
+
+  async mark(group: string, eventId: string): Promise<void> {
+    try {
+      await this.markers.insertOne({ _id: markerId(group, eventId), group, eventId, at: new Date() });
+    } catch (error) {
+      if (!isDuplicateKeyError(error)) throw error; // already marked by an earlier delivery
+    }
+  }
+
+  /** Deletes markers older than `olderThan`; returns how many. */
+  async prune(olderThan: Date): Promise<number> {
+    return (await this.markers.deleteMany({ at: { $lt: olderThan } })).deletedCount;
+  }
+
+  /** Forgets everything a group handled (before replaying its topics into a cleared read model). */
+  async clearGroup(group: string): Promise<void> {
+    await this.markers.deleteMany({ group });
+  }
+}
+
+function markerId(group: string, eventId: string): string {
+  return `${group}|${eventId}`;
+}

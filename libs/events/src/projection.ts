@@ -1,0 +1,137 @@
+// A read model fed by events: one document per stream (`_id` = streamId) in its own collection, built by
+// handlers that compute the next document from the current one. The document remembers the last stream
+// version applied (`_version`), and every write is conditional on it, so duplicate and stale deliveries
+// change nothing — idempotent without a separate marker and without transactions.
+
+import { randomUUID } from 'node:crypto';
+import type { Kafka } from 'kafkajs';
+import type { mongo } from 'mongoose';
+import type { EventEnvelope } from './envelope';
+import { EventConsumer, type EventHandler } from './event-consumer';
+import { isDuplicateKeyError } from './mongo-errors';
+
+// Stored shape; the projection's own fields sit beside these two (typed as D at the API).
+interface ReadModelDocument {
+  _id: string;
+  _version: number;
+  [field: string]: unknown;
+}
+
+/** Computes the next read-model document; `current` is undefined for the stream's first event. */
+export type ProjectionHandler<D extends object, Data> = (current: D | undefined, envelope: EventEnvelope<Data>) => D;
+
+export type ApplyResult = 'applied' | 'duplicate' | 'ignored';
+
+// Two deliveries of one stream racing (only during a consumer-group rebalance) settle within a few rounds.
+const APPLY_ATTEMPTS = 5;
+
+export class Projection<D extends object> {
+  readonly collection: mongo.Collection<ReadModelDocument>;
+  private readonly handlers = new Map<string, ProjectionHandler<D, never>>();
+
+  constructor(
+    db: mongo.Db,
+    readonly name: string,
+    collection: string,
+  ) {
+    this.collection = db.collection<ReadModelDocument>(collection);
+  }
+
+  /** Registers the handler for one CloudEvents type; chainable. */
+  on<Data>(type: string, handler: ProjectionHandler<D, Data>): this {
+    this.handlers.set(type, handler as ProjectionHandler<D, never>);
+    return this;
+  }
+
+  /** The handlers to give an EventConsumer. */
+  eventHandlers(): Record<string, EventHandler> {
+    const handlers: Record<string, EventHandler> = {};
+    for (const type of this.handlers.keys()) handlers[type] = async (envelope) => void (await this.apply(envelope));
+    return handlers;
+  }
+
+  /** Applies one event unless the document already reflects its stream version. */
+  async apply(envelope: EventEnvelope): Promise<ApplyResult> {
+    const handler = this.handlers.get(envelope.type);
+    if (!handler) return 'ignored';
+    const id = envelope.subject;
+    for (let attempt = 1; attempt <= APPLY_ATTEMPTS; attempt++) {
+      const stored = await this.collection.findOne({ _id: id });
+      const version = stored?._version ?? 0;
+      if (envelope.streamversion <= version) return 'duplicate';
+      const next = { ...handler(stored ? strip<D>(stored) : undefined, envelope as EventEnvelope<never>) };
+      const document: ReadModelDocument = { ...next, _id: id, _version: envelope.streamversion };
+      try {
+        if (!stored) {
+          await this.collection.insertOne(document);
+          return 'applied';
+        }
+        const result = await this.collection.replaceOne({ _id: id, _version: version }, document);
+        if (result.matchedCount === 1) return 'applied';
+      } catch (error) {
+        if (!isDuplicateKeyError(error)) throw error;
+      }
+      // Someone else wrote the document in between: look again.
+    }
+    throw new Error(`projection ${this.name}: document ${id} kept changing while applying ${envelope.id}`);
+  }
+
+  async get(id: string): Promise<D | undefined> {
+    const stored = await this.collection.findOne({ _id: id });
+    return stored ? strip<D>(stored) : undefined;
+  }
+
+  /** Every document with its stream id and version, ordered by stream id (for comparisons and listing). */
+  async all(): Promise<{ id: string; version: number; document: D }[]> {
+    const docs = await this.collection.find({}).sort({ _id: 1 }).toArray();
+    return docs.map((d) => ({ id: d._id, version: d._version, document: strip<D>(d) }));
+  }
+
+  async clear(): Promise<void> {
+    await this.collection.deleteMany({});
+  }
+}
+
+export interface RebuildOptions {
+  kafka: Kafka;
+  topics: string[];
+  /** Prefix of the one-off consumer group (default `projection.<name>`). */
+  groupPrefix?: string;
+  timeoutMs?: number;
+}
+
+/**
+ * Rebuilds a projection from scratch: clears the read model, replays its topics from offset 0 with a fresh
+ * consumer group until it reaches the end offsets as of the start, then deletes that group. Stop the live
+ * consumer of this projection first (or rebuild into a new collection and switch), or it may apply newer
+ * events onto the cleared model ahead of the replay.
+ */
+export async function rebuildProjection<D extends object>(
+  projection: Projection<D>,
+  options: RebuildOptions,
+): Promise<void> {
+  await projection.clear();
+  const groupId = `${options.groupPrefix ?? `projection.${projection.name}`}.rebuild.${randomUUID()}`;
+  const consumer = new EventConsumer({
+    kafka: options.kafka,
+    groupId,
+    topics: options.topics,
+    handlers: projection.eventHandlers(),
+    fromBeginning: true,
+  });
+  await consumer.start();
+  try {
+    await consumer.waitForCatchUp(options.timeoutMs ?? 60_000);
+  } finally {
+    await consumer.stop();
+    const admin = options.kafka.admin();
+    await admin.connect();
+    await admin.deleteGroups([groupId]).catch(() => undefined);
+    await admin.disconnect();
+  }
+}
+
+function strip<D extends object>(stored: ReadModelDocument): D {
+  const { _id, _version, ...rest } = stored;
+  return rest as unknown as D;
+}
