@@ -1,0 +1,4 @@
+export * from './model-dir';
+export * from './random';
+export * from './safetensors';
+export * from './tensor';

@@ -1,0 +1,165 @@
+import 'reflect-metadata';
+import type { INestApplicationContext, Type } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { MicroserviceOptions } from '@nestjs/microservices';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { ConfigError, loadConfig, type NeuroForgeConfig, type ServiceName, serviceConfig } from '@neuroforge/config';
+import { type DependencyName, dependencyChecks } from './checks';
+import { GrpcContract, GrpcEndpoint } from './grpc/grpc-server';
+import { OpsServer } from './http/ops-server';
+import { ServiceKitModule } from './kit.module';
+import { NestPinoLogger } from './nest-logger';
+import { Readiness } from './readiness/readiness';
+import { exportReadinessMetrics } from './readiness/readiness-metrics';
+import { onShutdownSignal, runShutdown, type ShutdownStep } from './shutdown/shutdown';
+import { createLogger, type Logger, shutdownTelemetry, startTelemetry } from './telemetry';
+
+export interface ServiceDefinition {
+  name: ServiceName;
+  /** The service's root Nest module. */
+  module: Type<unknown>;
+  /** What must answer before the service reports ready. */
+  dependencies: readonly DependencyName[];
+  /** The service's own gRPC contract; without one the gRPC port serves health and reflection alone. */
+  grpc?: () => GrpcContract;
+  /** Serve the module's HTTP controllers with Nest on Fastify on `http_port` (the gateway). */
+  http?: boolean;
+  /** How long in-flight gRPC calls get to finish on shutdown before they are cancelled. */
+  drainTimeoutMs?: number;
+}
+
+export interface RunningService {
+  config: NeuroForgeConfig;
+  logger: Logger;
+  readiness: Readiness;
+  app: INestApplicationContext;
+  ports: { grpc?: number; http?: number; metrics: number };
+  /** Runs the whole shutdown sequence (what SIGTERM/SIGINT trigger). */
+  shutdown(): Promise<void>;
+}
+
+class ServiceRootModule {}
+
+/** Reads the configuration; an invalid value stops the process with a message naming the key (exit 1). */
+function configOrExit(name: ServiceName): NeuroForgeConfig {
+  try {
+    return loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`[${name}] configuration error: ${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+}
+
+/**
+ * Starts a NeuroForge service:
+ * 1. configuration, 2. telemetry (before anything it instruments), 3. logger, 4. dependency checks and
+ * readiness, 5. the Nest application (gRPC with health + reflection, or HTTP on Fastify for the gateway),
+ * 6. the operations port (/health/live, /health/ready, /metrics), 7. shutdown on SIGTERM/SIGINT.
+ */
+export async function bootstrapService(definition: ServiceDefinition): Promise<RunningService> {
+  const { name } = definition;
+  const config = configOrExit(name);
+  await startTelemetry({ serviceName: `neuroforge-${name}`, config });
+  const logger = createLogger(name, config);
+  const ports = serviceConfig(config, name);
+
+  const checks = dependencyChecks(definition.dependencies, config.stack, `neuroforge-${name}-readiness`);
+  const readiness = new Readiness(name, checks);
+  exportReadinessMetrics(readiness);
+
+  const root = {
+    module: ServiceRootModule,
+    imports: [ServiceKitModule.forRoot({ name, config, logger, readiness }), definition.module],
+  };
+  const nestLogger = new NestPinoLogger(logger);
+  const grpc = definition.http && !definition.grpc ? undefined : new GrpcEndpoint(definition.grpc?.());
+  const grpcUrl = `${ports.host}:${ports.grpc_port}`;
+
+  let app: INestApplicationContext;
+  if (definition.http) {
+    const http = await NestFactory.create<NestFastifyApplication>(root, new FastifyAdapter(), { logger: nestLogger });
+    if (grpc && ports.grpc_port > 0) {
+      http.connectMicroservice<MicroserviceOptions>(grpc.options(grpcUrl));
+      await http.startAllMicroservices();
+    }
+    await http.listen(ports.http_port, ports.host);
+    app = http;
+  } else {
+    if (!grpc) throw new Error(`${name}: a service without HTTP needs a gRPC port`);
+    const micro = await NestFactory.createMicroservice<MicroserviceOptions>(root, {
+      ...grpc.options(grpcUrl),
+      logger: nestLogger,
+    });
+    await micro.listen();
+    app = micro;
+  }
+
+  const ops = new OpsServer(readiness);
+  await ops.listen(ports.metrics_port, ports.host);
+
+  readiness.onChange((report) => {
+    grpc?.setServing(report.ready);
+    const failed = report.dependencies.filter((d) => !d.ok).map((d) => `${d.name}: ${d.error}`);
+    if (report.ready) logger.info({ readiness: report.status }, 'ready');
+    else logger.warn({ readiness: report.status, failed }, 'not ready');
+  });
+  readiness.startMonitor();
+
+  const drainTimeoutMs = definition.drainTimeoutMs ?? 5000;
+  const steps: ShutdownStep[] = [
+    { name: 'report-not-ready', timeoutMs: 500, run: async () => readiness.markShuttingDown() },
+    { name: 'drain-grpc', timeoutMs: drainTimeoutMs + 500, run: async () => grpc?.drain(drainTimeoutMs) },
+    { name: 'close-application', timeoutMs: drainTimeoutMs, run: () => app.close() },
+    { name: 'close-dependency-checks', timeoutMs: 2000, run: () => readiness.close() },
+    { name: 'close-ops-port', timeoutMs: 1000, run: () => ops.close() },
+    { name: 'flush-telemetry', timeoutMs: 2000, run: () => shutdownTelemetry() },
+  ];
+  let shuttingDown: Promise<void> | undefined;
+  const shutdown = () => {
+    shuttingDown ??= (async () => {
+      logger.info('shutting down');
+      const outcomes = await runShutdown(steps, (o) =>
+        o.ok ? logger.info({ step: o.name, ms: o.ms }, 'shutdown step done') : logger.warn(o, 'shutdown step failed'),
+      );
+      logger.info({ ok: outcomes.every((o) => o.ok) }, 'stopped');
+    })();
+    return shuttingDown;
+  };
+  // The kit owns the signals (rather than app.enableShutdownHooks()) so that readiness drops and in-flight calls
+  // drain before Nest's onModuleDestroy hooks close what those calls use; app.close() then runs the same hooks.
+  onShutdownSignal(shutdown, { hardDeadlineMs: drainTimeoutMs * 2 + 6000 });
+
+  logger.info(
+    {
+      grpc: grpc ? grpcUrl : undefined,
+      http: definition.http ? ports.http_port : undefined,
+      metrics: ports.metrics_port,
+    },
+    'started',
+  );
+  return {
+    config,
+    logger,
+    readiness,
+    app,
+    ports: {
+      grpc: grpc ? ports.grpc_port : undefined,
+      http: definition.http ? ports.http_port : undefined,
+      metrics: ports.metrics_port,
+    },
+    shutdown,
+  };
+}
+
+/** A service's main.ts in one call: start, or print why not and exit 1. */
+export function runService(definition: ServiceDefinition): void {
+  bootstrapService(definition).catch((error: unknown) => {
+    process.stderr.write(
+      `[${definition.name}] failed to start: ${error instanceof Error ? error.stack : String(error)}\n`,
+    );
+    process.exit(1);
+  });
+}

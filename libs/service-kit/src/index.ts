@@ -1,0 +1,16 @@
+export { bootstrapService, type RunningService, runService, type ServiceDefinition } from './bootstrap';
+export { type DependencyName, dependencyChecks, KafkaCheck, MongoCheck, PostgresCheck, RedisCheck } from './checks';
+export { type GrpcContract, GrpcEndpoint } from './grpc/grpc-server';
+export { HealthController } from './http/health.controller';
+export { liveness, readinessResponse } from './http/health-responses';
+export { SERVICE_CONFIG, SERVICE_LOGGER, SERVICE_NAME, ServiceKitModule } from './kit.module';
+export { type DependencyCheck, describeError, TimeoutError, withTimeout } from './readiness/dependency-check';
+export {
+  aggregateReadiness,
+  checkDependencies,
+  type DependencyStatus,
+  Readiness,
+  type ReadinessReport,
+} from './readiness/readiness';
+export { onShutdownSignal, runShutdown, type ShutdownOutcome, type ShutdownStep } from './shutdown/shutdown';
+export { createLogger, type Logger, metricsText } from './telemetry';

@@ -1,0 +1,83 @@
+import type { ServiceName } from '@neuroforge/config';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { grpcHealthStatus, reflectionServices } from './grpc-probes';
+import { ensureBuilt, ServiceProcess } from './service-process';
+
+export interface LifecycleExpectations {
+  /** Dependency names /health/ready must list. */
+  dependencies: string[];
+  /** Service names reflection must list besides health and reflection themselves. */
+  grpcServices?: string[];
+}
+
+/**
+ * The behaviours every gRPC service shares, run against its built process on private ports: it becomes ready
+ * against the local stack, answers gRPC health and reflection, serves /metrics, and exits 0 on SIGTERM.
+ */
+export function describeServiceLifecycle(name: ServiceName, expected: LifecycleExpectations): void {
+  describe(`${name} service process`, () => {
+    let service: ServiceProcess;
+
+    beforeAll(async () => {
+      ensureBuilt();
+      service = await ServiceProcess.start(name);
+      await service.waitForReady(200);
+    }, 60_000);
+
+    afterAll(async () => {
+      await service?.stop('SIGKILL');
+    });
+
+    it('reports ready on /health/ready once every dependency answers', async () => {
+      const response = await fetch(service.url('/health/ready'));
+      const body = (await response.json()) as { ready: boolean; dependencies: { name: string; ok: boolean }[] };
+      expect(response.status).toBe(200);
+      expect(body.ready).toBe(true);
+      expect(body.dependencies.map((d) => d.name).sort()).toEqual([...expected.dependencies].sort());
+      expect(body.dependencies.every((d) => d.ok)).toBe(true);
+    });
+
+    it('reports live on /health/live', async () => {
+      const response = await fetch(service.url('/health/live'));
+      expect(response.status).toBe(200);
+      expect(await response.json()).toMatchObject({ service: name, status: 'live' });
+    });
+
+    it('answers grpc.health.v1 Check with SERVING', async () => {
+      expect(await grpcHealthStatus(service.grpcAddress)).toBe('SERVING');
+      for (const served of expected.grpcServices ?? []) {
+        expect(await grpcHealthStatus(service.grpcAddress, served)).toBe('SERVING');
+      }
+    });
+
+    it('lists its services through server reflection', async () => {
+      const listed = await reflectionServices(service.grpcAddress);
+      expect(listed).toEqual(
+        expect.arrayContaining([
+          'grpc.health.v1.Health',
+          'grpc.reflection.v1.ServerReflection',
+          ...(expected.grpcServices ?? []),
+        ]),
+      );
+    });
+
+    it('serves Prometheus metrics including its readiness', async () => {
+      const response = await fetch(service.url('/metrics'));
+      const text = await response.text();
+      expect(response.status).toBe(200);
+      expect(response.headers.get('content-type')).toContain('text/plain');
+      expect(text).toMatch(/^neuroforge_service_ready 1$/m);
+      for (const dependency of expected.dependencies) {
+        expect(text).toContain(`neuroforge_dependency_up{dependency="${dependency}"} 1`);
+      }
+      expect(text).toContain('process_cpu_user_seconds_total');
+    });
+
+    it('exits 0 within a few seconds of SIGTERM', async () => {
+      const { code, ms } = await service.stop('SIGTERM');
+      expect(code).toBe(0);
+      expect(ms).toBeLessThan(5000);
+      expect(service.logs()).toContain('"msg":"stopped"');
+    });
+  });
+}

@@ -1,0 +1,5 @@
+// The embeddings service: collections and documents, vectors in PostgreSQL + pgvector (gRPC :50055).
+import { runService } from '@neuroforge/service-kit';
+import { AppModule } from './app.module';
+
+runService({ name: 'embeddings', module: AppModule, dependencies: ['mongo', 'postgres', 'kafka'] });

@@ -1,0 +1,3 @@
+import { describeServiceLifecycle } from '@neuroforge/service-kit/testing';
+
+describeServiceLifecycle('embeddings', { dependencies: ['mongo', 'postgres', 'kafka'] });

@@ -1,0 +1,5 @@
+// The inference service: serves models on onnxruntime-node (gRPC :50053).
+import { runService } from '@neuroforge/service-kit';
+import { AppModule } from './app.module';
+
+runService({ name: 'inference', module: AppModule, dependencies: ['kafka', 'redis'] });

@@ -1,0 +1,3 @@
+import { describeServiceLifecycle } from '@neuroforge/service-kit/testing';
+
+describeServiceLifecycle('inference', { dependencies: ['kafka', 'redis'] });

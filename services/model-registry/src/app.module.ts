@@ -1,0 +1,5 @@
+import { Module } from '@nestjs/common';
+
+/** Root module of the model-registry service; its use cases, adapters and gRPC controllers are added here. */
+@Module({})
+export class AppModule {}

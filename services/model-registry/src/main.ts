@@ -1,0 +1,5 @@
+// The model-registry service: models, versions, aliases and artifacts (gRPC :50052).
+import { runService } from '@neuroforge/service-kit';
+import { AppModule } from './app.module';
+
+runService({ name: 'model-registry', module: AppModule, dependencies: ['mongo', 'kafka'] });

@@ -1,0 +1,5 @@
+// The training service: training jobs and datasets, computed by the PyTorch workers (gRPC :50054).
+import { runService } from '@neuroforge/service-kit';
+import { AppModule } from './app.module';
+
+runService({ name: 'training', module: AppModule, dependencies: ['mongo', 'kafka'] });
