@@ -4,6 +4,7 @@
 import type { DecodeState, DecodeStepResult, LanguageModel, PrefillResult } from '../generation/language-model';
 import { EngineSession, float32, type HostTensor, int64, type Provider, type RuntimeOptions } from '../runtime/session';
 import type { WeightMap } from '../weights/tensor';
+import { loadModel } from './checkpoint';
 import { type RetNetConfig, type RetNetDims, retNetDims } from './config';
 import { buildRetNetGraph, prepareRetNet, stateInName, stateOutName } from './graph';
 
@@ -52,6 +53,12 @@ export class RetNetModel implements LanguageModel<RetNetState> {
     const chunkwise = await EngineSession.create(buildRetNetGraph(prepared, 'chunkwise', { logits: 'last' }), quiet);
     const recurrent = await EngineSession.create(buildRetNetGraph(prepared, 'recurrent'), quiet);
     return new RetNetModel(config, parallel, chunkwise, recurrent, opts);
+  }
+
+  /** Loads a checked model folder (config.json + model.safetensors + SHA256SUMS) and builds its graphs. */
+  static async load(dir: string, opts: RetNetModelOptions = {}): Promise<RetNetModel> {
+    const { config, weights } = await loadModel(dir);
+    return RetNetModel.create(config, weights, opts);
   }
 
   /** The execution provider the sessions run on. */
