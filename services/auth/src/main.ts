@@ -1,5 +1,11 @@
 // The auth service: users, API keys and signing keys (gRPC :50051).
+import { grpcPackageOptions } from '@neuroforge/contracts';
 import { runService } from '@neuroforge/service-kit';
 import { AppModule } from './app.module';
 
-runService({ name: 'auth', module: AppModule, dependencies: ['mongo', 'kafka', 'redis'] });
+runService({
+  name: 'auth',
+  module: AppModule,
+  dependencies: ['mongo', 'kafka', 'redis'],
+  grpc: () => grpcPackageOptions('auth'),
+});

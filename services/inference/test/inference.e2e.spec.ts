@@ -1,3 +1,6 @@
 import { describeServiceLifecycle } from '@neuroforge/service-kit/testing';
 
-describeServiceLifecycle('inference', { dependencies: ['kafka', 'redis'] });
+describeServiceLifecycle('inference', {
+  dependencies: ['kafka', 'redis'],
+  grpcServices: ['neuroforge.inference.v1.InferenceService'],
+});
