@@ -1,7 +1,7 @@
 // Test support for the kit's integration tests: a throw-away Mongo database and Kafka names per test file,
 // against the real local stack (FerretDB on 27017, Kafka on 9092).
 import { randomBytes } from 'node:crypto';
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka, type KafkaMessage, logLevel } from 'kafkajs';
 import mongoose, { type Connection } from 'mongoose';
 
 export const MONGO_URL = process.env.NEUROFORGE_TEST_MONGO_URL ?? 'mongodb://127.0.0.1:27017';
@@ -28,4 +28,46 @@ export async function testDatabase(): Promise<{ connection: Connection; drop: ()
 
 export function testKafka(clientId = uniqueName('nf-test-events')): Kafka {
   return new Kafka({ clientId, brokers: KAFKA_BROKERS, logLevel: logLevel.ERROR, retry: { retries: 5 } });
+}
+
+/** Reads `count` messages from the start of a topic with a throw-away consumer group. */
+export async function collectMessages(
+  kafka: Kafka,
+  topic: string,
+  count: number,
+  timeoutMs = 20_000,
+): Promise<KafkaMessageSeen[]> {
+  const consumer = kafka.consumer({ groupId: uniqueName('nf-test-collect') });
+  const seen: KafkaMessageSeen[] = [];
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topics: [topic], fromBeginning: true });
+    let done: () => void = () => undefined;
+    const enough = new Promise<void>((resolve) => {
+      done = resolve;
+    });
+    await consumer.run({
+      eachMessage: async ({ partition, message }) => {
+        seen.push({ partition, offset: message.offset, key: message.key?.toString() ?? '', message });
+        if (seen.length >= count) done();
+      },
+    });
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      enough,
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`saw ${seen.length}/${count} messages on ${topic}`)), timeoutMs);
+      }),
+    ]).finally(() => clearTimeout(timer));
+    return seen;
+  } finally {
+    await consumer.disconnect();
+  }
+}
+
+export interface KafkaMessageSeen {
+  partition: number;
+  offset: string;
+  key: string;
+  message: KafkaMessage;
 }
