@@ -69,8 +69,15 @@ describe('startTelemetry in a service process', () => {
       cwd: ROOT,
       timeout: 30_000,
     });
-    const { traceId } = JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as { traceId: string };
+    const result = JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as {
+      traceId: string;
+      serviceName: string;
+      idempotent: boolean;
+      renameRejected: boolean;
+    };
+    const { traceId } = result;
     expect(traceId).toMatch(/^[0-9a-f]{32}$/);
+    expect(result).toMatchObject({ serviceName: `neuroforge-${name}`, idempotent: true, renameRejected: true });
 
     // root, HTTP client + server, gRPC client + server
     const traces = await waitForTrace(`neuroforge-${name}`, 5);

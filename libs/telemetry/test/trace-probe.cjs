@@ -1,13 +1,21 @@
 // Child process for sdk.int.spec.ts: starts telemetry FIRST (instrumentation patches modules as they load),
 // then, inside one root span, makes an HTTP call and a gRPC call to servers in this process, flushes the
-// spans to Jaeger and prints {"traceId": ...} on stdout.
+// spans to Jaeger and prints {"traceId": ..., "serviceName": ..., "idempotent": ..., "renameRejected": ...}.
 // Usage: node trace-probe.cjs <serviceName> <otlpEndpoint>
 const { loadConfig } = require('@neuroforge/config');
 const { startTelemetry, shutdownTelemetry, createLogger } = require('@neuroforge/telemetry');
 
 const [serviceName, otlpEndpoint] = process.argv.slice(2);
 const config = loadConfig({ env: { NEUROFORGE_STACK__OTLP_ENDPOINT: otlpEndpoint }, cwd: __dirname });
-startTelemetry({ serviceName, config });
+const handle = startTelemetry({ serviceName, config });
+// A second start for the same service is a no-op returning the same handle; another name is refused.
+const idempotent = startTelemetry({ serviceName, config }) === handle;
+let renameRejected = false;
+try {
+  startTelemetry({ serviceName: `${serviceName}-other`, config });
+} catch {
+  renameRejected = true;
+}
 
 // Loaded only now, so that they are instrumented.
 const http = require('node:http');
@@ -81,7 +89,7 @@ async function main() {
   grpcServer.forceShutdown();
   await new Promise((resolve) => httpServer.close(resolve));
   await shutdownTelemetry();
-  process.stdout.write(`${JSON.stringify({ traceId })}\n`);
+  process.stdout.write(`${JSON.stringify({ traceId, serviceName: handle.serviceName, idempotent, renameRejected })}\n`);
 }
 
 main().catch((err) => {
