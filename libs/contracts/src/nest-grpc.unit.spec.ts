@@ -2,15 +2,9 @@
 // decorator and interfaces: the way every NeuroForge service wires its contract.
 import 'reflect-metadata';
 import { createServer } from 'node:net';
-import { Controller, Module } from '@nestjs/common';
+import { Controller, type INestMicroservice, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import {
-  type ClientGrpc,
-  ClientProxyFactory,
-  type INestMicroservice,
-  type MicroserviceOptions,
-  Transport,
-} from '@nestjs/microservices';
+import { type ClientGrpc, ClientProxyFactory, type MicroserviceOptions, Transport } from '@nestjs/microservices';
 import { from, lastValueFrom, type Observable, toArray } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as inference from './generated/neuroforge/inference/v1/inference';
