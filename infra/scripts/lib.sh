@@ -12,13 +12,16 @@ mkdir -p "$NF_CACHE"
 
 nf_log() { printf '[neuroforge] %s\n' "$*" >&2; }
 
-# Installs node_modules when missing or older than package-lock.json; puts Node 24 on PATH.
+# Installs node_modules when missing (npm ci) or behind package-lock.json (npm install, which keeps what is there);
+# puts Node 24 on PATH. npm rewrites node_modules/.package-lock.json on every install, so it marks the state.
 nf_ensure_node_deps() {
-  local marker="$NF_ROOT/node_modules/.neuroforge-installed"
-  if [ ! -f "$marker" ] || [ "$NF_ROOT/package-lock.json" -nt "$marker" ]; then
+  local hidden="$NF_ROOT/node_modules/.package-lock.json"
+  if [ ! -f "$hidden" ] || [ ! -x "$NF_ROOT/node_modules/.bin/node" ]; then
     nf_log "installing npm dependencies (npm ci)"
     (cd "$NF_ROOT" && npm ci --no-audit --no-fund)
-    touch "$marker"
+  elif [ "$NF_ROOT/package-lock.json" -nt "$hidden" ]; then
+    nf_log "package-lock.json changed: npm install"
+    (cd "$NF_ROOT" && flock /tmp/nf-npm.lock npm install --no-audit --no-fund)
   fi
   export PATH="$NF_ROOT/node_modules/.bin:$PATH"
 }
