@@ -51,10 +51,12 @@ export class TopKLogitsProcessor implements LogitsProcessor {
 
   apply(logits: Float32Array): void {
     if (this.k <= 0) return;
-    const finite = finiteValues(logits);
-    if (finite.length <= this.k) return;
-    finite.sort(); // ascending; typed-array sort is numeric and native
-    const threshold = finite[finite.length - this.k] as number;
+    const values = scratchF32(0, logits.length);
+    let count = 0;
+    for (let i = 0; i < logits.length; i++) if (Number.isFinite(logits[i])) values[count++] = logits[i] as number;
+    if (count <= this.k) return;
+    // Quickselect, O(V): a full sort of a 50k-entry row per token costs milliseconds.
+    const threshold = selectKthSmallest(values, count, count - this.k);
     for (let i = 0; i < logits.length; i++) if ((logits[i] as number) < threshold) logits[i] = -Infinity;
   }
 }
@@ -70,19 +72,36 @@ export class TopPLogitsProcessor implements LogitsProcessor {
     if (this.p >= 1) return;
     const max = maxLogit(logits);
     if (max === -Infinity) return;
-    // Unnormalised probabilities, rounded to float32 so the threshold compares exactly with the values below.
-    const weights = new Float32Array(logits.length);
-    let count = 0;
+    const n = logits.length;
+    // Unnormalised probabilities, rounded to float32 so the threshold compares exactly with them; their float32
+    // exponent buckets the mass so that only the few candidates that can be in the nucleus need sorting.
+    const weights = scratchF32(0, n);
+    const exponents = new Uint32Array(weights.buffer, weights.byteOffset, n);
+    const massByExponent = MASS_BY_EXPONENT.fill(0);
     let total = 0;
-    for (let i = 0; i < logits.length; i++) {
-      const w = Math.fround(Math.exp((logits[i] as number) - max));
+    for (let i = 0; i < n; i++) {
+      const logit = logits[i] as number;
+      const w = logit > -Infinity ? Math.fround(Math.exp(logit - max)) : 0; // NaN fails the test: weight 0
+      weights[i] = w;
       if (w > 0) {
-        weights[count++] = w;
         total += w;
+        massByExponent[((exponents[i] as number) >>> 23) & 0xff] += w;
       }
     }
-    const sorted = weights.subarray(0, count).sort();
     const target = this.p * total;
+    // Lowest exponent whose bucket and all above hold the target mass, one bucket lower as a margin against
+    // summation-order rounding: every token of the nucleus has its weight in these buckets.
+    let floor = 255;
+    let mass = 0;
+    while (floor > 0 && mass < target) mass += massByExponent[--floor] as number;
+    floor = Math.max(0, floor - 1);
+    const candidates = scratchF32(1, n);
+    let count = 0;
+    for (let i = 0; i < n; i++) {
+      if ((weights[i] as number) > 0 && (exponents[i] as number) >>> 23 >= floor)
+        candidates[count++] = weights[i] as number;
+    }
+    const sorted = candidates.subarray(0, count).sort(); // ascending; typed-array sort is numeric and native
     let cumulative = 0;
     let threshold = sorted[count - 1] as number;
     for (let i = count - 1; i >= 0; i--) {
@@ -90,9 +109,7 @@ export class TopPLogitsProcessor implements LogitsProcessor {
       cumulative += threshold;
       if (cumulative >= target) break;
     }
-    for (let i = 0; i < logits.length; i++) {
-      if (Math.fround(Math.exp((logits[i] as number) - max)) < threshold) logits[i] = -Infinity;
-    }
+    for (let i = 0; i < n; i++) if ((weights[i] as number) < threshold) logits[i] = -Infinity;
   }
 }
 
@@ -112,9 +129,39 @@ export function maxLogit(logits: Float32Array): number {
   return max;
 }
 
-function finiteValues(logits: Float32Array): Float32Array {
-  const out = new Float32Array(logits.length);
-  let n = 0;
-  for (let i = 0; i < logits.length; i++) if (Number.isFinite(logits[i])) out[n++] = logits[i] as number;
-  return out.subarray(0, n);
+// Scratch rows shared by all processors: JavaScript runs one apply() at a time and none of them keeps a reference,
+// so reusing two buffers avoids allocating 200 KB per token at a 50k vocabulary.
+const SCRATCH: Float32Array[] = [new Float32Array(0), new Float32Array(0)];
+const MASS_BY_EXPONENT = new Float64Array(256);
+
+function scratchF32(slot: 0 | 1, length: number): Float32Array {
+  if ((SCRATCH[slot] as Float32Array).length < length) SCRATCH[slot] = new Float32Array(length);
+  return (SCRATCH[slot] as Float32Array).subarray(0, length);
+}
+
+/** The value of rank `kth` (0-based, ascending) among `values[0 … count)`, reordering them (Hoare quickselect). */
+export function selectKthSmallest(values: Float32Array, count: number, kth: number): number {
+  let lo = 0;
+  let hi = count - 1;
+  while (lo < hi) {
+    const a = values[lo] as number;
+    const b = values[(lo + hi) >>> 1] as number;
+    const c = values[hi] as number;
+    const pivot = Math.max(Math.min(a, b), Math.min(Math.max(a, b), c)); // median of three
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while ((values[i] as number) < pivot) i++;
+      while ((values[j] as number) > pivot) j--;
+      if (i <= j) {
+        const t = values[i] as number;
+        values[i++] = values[j] as number;
+        values[j--] = t;
+      }
+    }
+    if (kth <= j) hi = j;
+    else if (kth >= i) lo = i;
+    else return values[kth] as number;
+  }
+  return values[lo] as number;
 }

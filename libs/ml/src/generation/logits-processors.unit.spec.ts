@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   LogitsProcessorList,
   RepetitionPenaltyLogitsProcessor,
+  selectKthSmallest,
   TemperatureLogitsProcessor,
   TopKLogitsProcessor,
   TopPLogitsProcessor,
@@ -44,6 +45,12 @@ describe('TopKLogitsProcessor', () => {
     expect(Array.from(logits)).toEqual([-Infinity, 5, -Infinity, 4]);
   });
 
+  it('keeps every token tied with the k-th largest', () => {
+    const logits = row(1, 3, 3, 3, 2);
+    new TopKLogitsProcessor(2).apply(logits);
+    expect(Array.from(logits)).toEqual([-Infinity, 3, 3, 3, -Infinity]);
+  });
+
   it('keeps everything when k is 0 or at least the vocabulary', () => {
     for (const k of [0, 4]) {
       const logits = row(1, 5, 3, 4);
@@ -64,6 +71,26 @@ describe('TopPLogitsProcessor', () => {
     const logits = Float32Array.from(probs.map(Math.log));
     new TopPLogitsProcessor(p).apply(logits);
     expect([...logits.keys()].filter((i) => logits[i] !== -Infinity)).toEqual(kept);
+  });
+});
+
+describe('TopPLogitsProcessor with unusable logits', () => {
+  it('drops NaN logits and keeps the nucleus of the rest', () => {
+    const logits = Float32Array.from([Math.log(0.7), Number.NaN, Math.log(0.3), -Infinity]);
+    new TopPLogitsProcessor(0.5).apply(logits);
+    expect([...logits.keys()].filter((i) => logits[i] !== -Infinity)).toEqual([0]);
+  });
+});
+
+describe('selectKthSmallest', () => {
+  it('agrees with a sort on random rows with duplicates', () => {
+    const rng = new Xoshiro128StarStar(3);
+    for (let trial = 0; trial < 100; trial++) {
+      const values = Float32Array.from({ length: 1 + (trial % 37) * 13 }, () => Math.floor(rng.nextFloat() * 20));
+      const sorted = values.slice().sort();
+      const kth = Math.floor(rng.nextFloat() * values.length);
+      expect(selectKthSmallest(values.slice(), values.length, kth)).toBe(sorted[kth]);
+    }
   });
 });
 

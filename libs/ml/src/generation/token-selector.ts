@@ -48,23 +48,29 @@ export function argmax(logits: Float32Array): number {
 export function sampleFromLogits(logits: Float32Array, u: number): number {
   const max = maxLogit(logits);
   if (max === -Infinity) throw new Error('cannot sample a token: every logit is −∞ or NaN (check the model output)');
+  if (weights.length < logits.length) weights = new Float64Array(logits.length);
   let total = 0;
   for (let i = 0; i < logits.length; i++) {
-    const w = Math.exp((logits[i] as number) - max);
-    if (w > 0) total += w;
+    const logit = logits[i] as number;
+    const w = logit > -Infinity ? Math.exp(logit - max) : 0; // NaN fails the test: weight 0
+    weights[i] = w;
+    total += w;
   }
   const target = u * total;
   let cumulative = 0;
   let last = -1;
   for (let i = 0; i < logits.length; i++) {
-    const w = Math.exp((logits[i] as number) - max);
-    if (!(w > 0)) continue;
+    const w = weights[i] as number;
+    if (w === 0) continue;
     cumulative += w;
     last = i;
     if (target < cumulative) return i;
   }
   return last; // rounding left target ≥ the final sum: the last token with non-zero probability
 }
+
+// Scratch for sampleFromLogits (synchronous, so one buffer serves every sequence).
+let weights = new Float64Array(0);
 
 /** Picks next tokens for one sequence: owns its processor chain, PRNG and a scratch row. */
 export class TokenSelector {
