@@ -51,8 +51,9 @@ class RetNetConfig:
             raise ValueError(f"architecture must be 'retnet', got {self.architecture!r}")
         if self.embed_dim % self.num_heads != 0:
             raise ValueError(f"embed_dim {self.embed_dim} is not divisible by num_heads {self.num_heads}")
-        if self.head_dim % 2 != 0:
-            raise ValueError(f"d_k = embed_dim / num_heads = {self.head_dim} must be even (rotation pairs)")
+        if self.head_dim % 2 != 0 or self.head_dim < 4:
+            # Rotation pairs channels, and theta_j = base^(-j / (d_k/2 - 1)) needs d_k/2 >= 2.
+            raise ValueError(f"d_k = embed_dim / num_heads = {self.head_dim} must be even and at least 4")
         if self.tokenizer not in ("byte", "gpt2"):
             raise ValueError(f"tokenizer must be 'byte' or 'gpt2', got {self.tokenizer!r}")
         for name in ("vocab_size", "embed_dim", "num_heads", "num_layers", "max_seq_len", "ffn_dim", "value_factor"):

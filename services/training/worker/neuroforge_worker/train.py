@@ -192,14 +192,24 @@ def load_model_dir(path: str | Path, device: torch.device | str = "cpu") -> RetN
 
 
 def export_model(model: nn.Module, config: RetNetConfig, out_dir: str | Path) -> Path:
-    """Writes model.safetensors (fp32, ADR names, LoRA merged) and config.json; returns the weights path."""
+    """Writes the ADR model folder: model.safetensors (fp32, ADR names, LoRA merged), config.json, SHA256SUMS."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     state = merged_state_dict(model) if has_lora(model) else {k: v.detach() for k, v in model.state_dict().items()}
     tensors = {k: v.to(device="cpu", dtype=torch.float32).contiguous() for k, v in state.items()}
     save_file(tensors, str(out / "model.safetensors"), metadata={"format": "pt", "architecture": "retnet"})
     (out / "config.json").write_text(json.dumps(config.to_dict(), indent=2) + "\n")
+    write_checksums(out, ("config.json", "model.safetensors"))
     return out / "model.safetensors"
+
+
+def write_checksums(folder: Path, names: tuple[str, ...]) -> Path:
+    """SHA256SUMS in sha256sum format; the engine verifies it before parsing (ADR 0001, model folder)."""
+    from .data import file_sha256
+
+    lines = "".join(f"{file_sha256(folder / name)}  {name}\n" for name in names)
+    (folder / "SHA256SUMS").write_text(lines)
+    return folder / "SHA256SUMS"
 
 
 # ---------------------------------------------------------------------------------------------------------------

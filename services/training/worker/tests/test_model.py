@@ -145,6 +145,7 @@ def test_long_sequence_forms_stay_equal_in_fp32() -> None:
     [
         ({"embed_dim": 30, "num_heads": 4}, "divisible"),
         ({"embed_dim": 12, "num_heads": 4}, "even"),
+        ({"embed_dim": 8, "num_heads": 4}, "at least 4"),
         ({"tokenizer": "x"}, "tokenizer"),
     ],
 )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -131,6 +132,12 @@ def test_outputs_model_config_and_lineage(base_job: dict[str, Any], tmp_path: Pa
     model = load_model_dir(tmp_path)
     assert all(v.dtype == torch.float32 for v in load_file(str(tmp_path / "model.safetensors")).values())
     assert model.config.embed_dim == 32
+    sums = subprocess.run(["sha256sum", "-c", "SHA256SUMS"], cwd=tmp_path, capture_output=True, text=True)
+    assert sums.returncode == 0, sums.stdout + sums.stderr
+    assert sorted(line.split()[1] for line in (tmp_path / "SHA256SUMS").read_text().splitlines()) == [
+        "config.json",
+        "model.safetensors",
+    ]
     completed = events.of("completed")[0]
     assert completed["model_path"] == str(tmp_path / "model.safetensors")
 
