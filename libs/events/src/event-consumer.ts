@@ -43,6 +43,11 @@ export interface EventConsumerOptions {
   partitionsConsumedConcurrently?: number;
   /** Whether an error deserves another attempt (default: everything but a malformed envelope). */
   isRetryable?: (error: unknown) => boolean;
+  /**
+   * Longest a fetch waits for new messages (default 500 ms). Also bounds how long stop() waits for the
+   * fetch in flight, which is why it is shorter than kafkajs' 5 s.
+   */
+  maxWaitTimeInMs?: number;
   /** Told about each message sent to the dead-letter topic. */
   onDeadLetter?: (info: MessageInfo, error: unknown) => void;
 }
@@ -56,7 +61,11 @@ export class EventConsumer {
   private started = false;
 
   constructor(private readonly options: EventConsumerOptions) {
-    this.consumer = options.kafka.consumer({ groupId: options.groupId, allowAutoTopicCreation: false });
+    this.consumer = options.kafka.consumer({
+      groupId: options.groupId,
+      allowAutoTopicCreation: false,
+      maxWaitTimeInMs: options.maxWaitTimeInMs ?? 500,
+    });
     this.dlqProducer = options.kafka.producer({ allowAutoTopicCreation: true });
     this.maxAttempts = options.maxAttempts ?? 5;
     this.initialMs = options.backoff?.initialMs ?? 100;

@@ -2,7 +2,7 @@
 // against the real local stack (FerretDB on 27017, Kafka on 9092).
 import { randomBytes } from 'node:crypto';
 import { Kafka, type KafkaMessage, logLevel } from 'kafkajs';
-import mongoose, { type Connection } from 'mongoose';
+import mongoose, { type Connection, type mongo } from 'mongoose';
 
 export const MONGO_URL = process.env.NEUROFORGE_TEST_MONGO_URL ?? 'mongodb://127.0.0.1:27017';
 export const KAFKA_BROKERS = (process.env.NEUROFORGE_TEST_KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
@@ -12,13 +12,16 @@ export function uniqueName(prefix: string): string {
 }
 
 /** A fresh database `nf_test_events_<random>`; drop() removes it. */
-export async function testDatabase(): Promise<{ connection: Connection; drop: () => Promise<void> }> {
+export async function testDatabase(): Promise<{ connection: Connection; db: mongo.Db; drop: () => Promise<void> }> {
   const connection = mongoose.createConnection(`${MONGO_URL}/${uniqueName('nf_test_events')}`, {
     serverSelectionTimeoutMS: 5000,
   });
   await connection.asPromise();
+  const db = connection.db;
+  if (!db) throw new Error('mongoose connected without a database handle');
   return {
     connection,
+    db,
     drop: async () => {
       await connection.dropDatabase();
       await connection.close();
@@ -37,7 +40,7 @@ export async function collectMessages(
   count: number,
   timeoutMs = 20_000,
 ): Promise<KafkaMessageSeen[]> {
-  const consumer = kafka.consumer({ groupId: uniqueName('nf-test-collect') });
+  const consumer = kafka.consumer({ groupId: uniqueName('nf-test-collect'), maxWaitTimeInMs: 200 });
   const seen: KafkaMessageSeen[] = [];
   await consumer.connect();
   try {
