@@ -103,6 +103,8 @@ cmd_reset() {
   cmd_down "$@"
   local c
   for c in "$@"; do
+    # postgres' data may live outside the checkout behind a link (see components/postgres.sh).
+    [ -L "$NF_STACK/$c" ] && rm -rf "$(readlink -f "$NF_STACK/$c")"
     rm -rf "${NF_STACK:?}/$c" "$NF_STACK_LOGS/$c.log"
     nf_log "$c: data deleted"
   done

@@ -1,4 +1,5 @@
-# Jaeger all-in-one (the v1.76.0 module = Jaeger v2): in-memory traces, OTLP gRPC 4317 / HTTP 4318, query API 16686.
+# Jaeger all-in-one (the v1.76.0 module = Jaeger v2): in-memory traces, OTLP gRPC 4317 / HTTP 4318, query API 16686
+# (gRPC query 16685). Config: infra/local/config/jaeger.yaml.
 JAEGER_VERSION=v1.76.0
 JAEGER_PORT=16686
 JAEGER_HOME="$NF_CACHE/jaeger-$JAEGER_VERSION"
@@ -32,8 +33,9 @@ jaeger_health() { curl -fsS -o /dev/null "http://127.0.0.1:$JAEGER_PORT/api/serv
 jaeger_start() {
   local dir="$NF_STACK/jaeger"
   mkdir -p "$dir"
-  # With no config file Jaeger keeps traces in memory; JAEGER_LISTEN_HOST keeps every port on loopback.
-  (cd "$dir" && JAEGER_LISTEN_HOST=127.0.0.1 nf_spawn jaeger "$JAEGER_BIN")
+  # The project's config keeps traces in memory and binds every port (the query API included) to loopback;
+  # JAEGER_LISTEN_HOST does the same for anything that reads it.
+  (cd "$dir" && JAEGER_LISTEN_HOST=127.0.0.1 nf_spawn jaeger "$JAEGER_BIN" --config "$NF_ROOT/infra/local/config/jaeger.yaml")
   nf_wait_healthy jaeger 60 jaeger_health ||
     nf_fail jaeger "$JAEGER_PORT" "ports 4317, 4318 and 16686 must be free; delete $JAEGER_HOME to rebuild the binary"
 }

@@ -55,14 +55,14 @@ pgvector_provision() {
 postgres_data_dir() {
   local dir="$NF_STACK/postgres"
   if [ -L "$dir" ] || { mkdir -p "$dir" && chown postgres:postgres "$dir" && pg_as_postgres test -w "$dir"; }; then
-    printf '%s/data' "$dir"
+    printf '%s/data' "$(readlink -f "$dir")"
     return 0
   fi
   local alt
   alt="/var/tmp/neuroforge-postgres-$(printf '%s' "$NF_ROOT" | md5sum | cut -c1-12)"
   mkdir -p "$alt" && chown postgres:postgres "$alt" && rmdir "$dir" && ln -s "$alt" "$dir"
   nf_log "postgres cannot reach $dir; keeping its data in $alt (linked from .stack/postgres)"
-  printf '%s/data' "$dir"
+  printf '%s/data' "$alt"
 }
 
 postgres_health() { "$POSTGRES_BIN/pg_isready" -q -h 127.0.0.1 -p "$POSTGRES_PORT" -U postgres; }
@@ -97,8 +97,10 @@ postgres_start() {
 postgres_ready_hook() { postgres_setup; }
 
 postgres_stop() {
-  local data="$NF_STACK/postgres/data"
-  if nf_alive_pid postgres >/dev/null && [ -f "$data/postmaster.pid" ]; then
+  local data
+  data="$(readlink -f "$NF_STACK/postgres")/data"
+  # pg_ctl finds the postmaster through its own postmaster.pid, even when .stack/run lost ours.
+  if [ -f "$data/postmaster.pid" ]; then
     pg_as_postgres "$POSTGRES_BIN/pg_ctl" -D "$data" stop -m fast -w -t 30 >/dev/null || true
   fi
   nf_stop_pid postgres 30
