@@ -63,7 +63,7 @@ beforeAll(() => {
 }, 60_000);
 
 describe('startTelemetry in a service process', () => {
-  it('exports one trace per request to Jaeger, with the HTTP and gRPC server spans under the root', async () => {
+  it('exports one trace per request to Jaeger: HTTP server, gRPC server and Kafka consumer spans under the root', async () => {
     const name = `telemetry-int-${process.pid}-${randomBytes(3).toString('hex')}`;
     const { stdout } = await promisify(execFile)(process.execPath, [PROBE, name, OTLP_GRPC], {
       cwd: ROOT,
@@ -71,16 +71,19 @@ describe('startTelemetry in a service process', () => {
     });
     const result = JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as {
       traceId: string;
+      kafkaTraceId: string;
       serviceName: string;
       idempotent: boolean;
       renameRejected: boolean;
     };
     const { traceId } = result;
     expect(traceId).toMatch(/^[0-9a-f]{32}$/);
+    // The consumer saw the producer's trace in the message headers.
+    expect(result.kafkaTraceId).toBe(traceId);
     expect(result).toMatchObject({ serviceName: `neuroforge-${name}`, idempotent: true, renameRejected: true });
 
-    // root, HTTP client + server, gRPC client + server
-    const traces = await waitForTrace(`neuroforge-${name}`, 5);
+    // root, HTTP client + server, gRPC client + server, Kafka producer + consumer
+    const traces = await waitForTrace(`neuroforge-${name}`, 7);
     expect(traces.map((t) => t.traceID)).toEqual([traceId]);
     const [only] = traces as [JaegerTrace];
     const byId = new Map(only.spans.map((s) => [s.spanID, s]));
@@ -91,10 +94,13 @@ describe('startTelemetry in a service process', () => {
     const servers = only.spans.filter((s) => tag(s, 'span.kind') === 'server');
     const httpServer = servers.find((s) => s.tags.some((t) => t.key.startsWith('http.')));
     const grpcServer = servers.find((s) => tag(s, 'rpc.system') === 'grpc');
+    const kafkaConsumer = only.spans.find((s) => tag(s, 'span.kind') === 'consumer');
     expect(httpServer, 'HTTP server span').toBeDefined();
     expect(grpcServer, 'gRPC server span').toBeDefined();
     expect(grpcServer?.operationName).toContain('neuroforge.probe.v1.Probe/Ping');
     expect(ancestors(httpServer as JaegerSpan, byId)).toContain('probe-request');
     expect(ancestors(grpcServer as JaegerSpan, byId)).toContain('probe-request');
+    expect(kafkaConsumer, 'Kafka consumer span').toBeDefined();
+    expect(ancestors(kafkaConsumer as JaegerSpan, byId)).toContain('probe-request');
   }, 60_000);
 });
