@@ -34,7 +34,8 @@ function compact(line) {
     const { level, time, msg, service, pid, name, hostname, ...rest } = JSON.parse(line);
     const levels = { 10: 'TRACE', 20: 'DEBUG', 30: 'INFO', 40: 'WARN', 50: 'ERROR', 60: 'FATAL' };
     const extra = Object.keys(rest).length > 0 ? ` ${JSON.stringify(rest)}` : '';
-    return `${new Date(time).toISOString().slice(11, 23)} ${levels[level] ?? level} ${msg}${extra}`;
+    const when = new Date(time).toISOString().slice(11, 23);
+    return `${when} ${(levels[level] ?? String(level)).toUpperCase()} ${msg}${extra}`;
   } catch {
     return line;
   }
@@ -43,8 +44,8 @@ function compact(line) {
 const services = SERVICE_NAMES.map((name, i) => {
   const ports = serviceConfig(config, name);
   const logFile = join(LOGS, `${name}.log`);
-  const log = createWriteStream(logFile, { flags: 'a' });
-  log.write(`\n==== ${name} start ${new Date().toISOString()} ====\n`);
+  // One log per run, so the tail printed on failure is this run's.
+  const log = createWriteStream(logFile);
   // Own process group: a terminal Ctrl-C reaches only this script, which then stops each service exactly once.
   const child = spawn(process.execPath, [join(ROOT, 'services', name, 'dist/main.js')], {
     cwd: ROOT,
@@ -128,17 +129,18 @@ async function waitReady(s) {
   throw new Error(`${s.name} not ready after ${READY_TIMEOUT_MS / 1000}s (last answer: ${last})`);
 }
 
-try {
-  await Promise.all(
-    services.map(async (s) => {
-      await waitReady(s);
-      say(`${s.name} ready`);
-    }),
-  );
-} catch (error) {
-  const failed = services.find((s) => error.message.startsWith(`${s.name} `));
-  console.error(`[neuroforge] ${error.message}`);
-  if (failed) console.error(`[neuroforge] last lines of ${failed.logFile}:\n${tail(failed.logFile)}`);
+const waits = await Promise.allSettled(
+  services.map(async (s) => {
+    await waitReady(s);
+    say(`${s.name} ready`);
+  }),
+);
+const notReady = services.filter((_, i) => waits[i].status === 'rejected');
+if (notReady.length > 0) {
+  for (const s of notReady) {
+    console.error(`[neuroforge] ${waits[services.indexOf(s)].reason.message}; last lines of ${s.logFile}:`);
+    console.error(tail(s.logFile, 20).split('\n').map(compact).join('\n'));
+  }
   await stopAll('startup failed', 1);
 }
 

@@ -3,16 +3,18 @@ import type { INestApplicationContext, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { MicroserviceOptions } from '@nestjs/microservices';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { ConfigError, loadConfig, type NeuroForgeConfig, type ServiceName, serviceConfig } from '@neuroforge/config';
+import { type NeuroForgeConfig, type ServiceName, serviceConfig } from '@neuroforge/config';
 import { type DependencyName, dependencyChecks } from './checks';
 import { GrpcContract, GrpcEndpoint } from './grpc/grpc-server';
 import { OpsServer } from './http/ops-server';
 import { ServiceKitModule } from './kit.module';
 import { NestPinoLogger } from './nest-logger';
+import { routeProcessWarnings } from './process-warnings';
 import { Readiness } from './readiness/readiness';
 import { exportReadinessMetrics } from './readiness/readiness-metrics';
 import { onShutdownSignal, runShutdown, type ShutdownStep } from './shutdown/shutdown';
-import { createLogger, type Logger, shutdownTelemetry, startTelemetry } from './telemetry';
+import { createLogger, type Logger, shutdownTelemetry } from './telemetry';
+import { startServiceTelemetry } from './telemetry/preload';
 
 export interface ServiceDefinition {
   name: ServiceName;
@@ -40,33 +42,25 @@ export interface RunningService {
 
 class ServiceRootModule {}
 
-/** Reads the configuration; an invalid value stops the process with a message naming the key (exit 1). */
-function configOrExit(name: ServiceName): NeuroForgeConfig {
-  try {
-    return loadConfig();
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`[${name}] configuration error: ${error.message}\n`);
-      process.exit(1);
-    }
-    throw error;
-  }
-}
-
 /**
  * Starts a NeuroForge service:
- * 1. configuration, 2. telemetry (before anything it instruments), 3. logger, 4. dependency checks and
- * readiness, 5. the Nest application (gRPC with health + reflection, or HTTP on Fastify for the gateway),
- * 6. the operations port (/health/live, /health/ready, /metrics), 7. shutdown on SIGTERM/SIGINT.
+ * 1. configuration and telemetry (see startServiceTelemetry), 2. logger, 3. dependency checks and readiness,
+ * 4. the Nest application (gRPC with health + reflection, or HTTP on Fastify for the gateway), 5. the
+ * operations port (/health/live, /health/ready, /metrics), 6. shutdown on SIGTERM/SIGINT.
  */
 export async function bootstrapService(definition: ServiceDefinition): Promise<RunningService> {
   const { name } = definition;
-  const config = configOrExit(name);
-  await startTelemetry({ serviceName: `neuroforge-${name}`, config });
+  // Normally already done by the service's src/instrument.ts, before the instrumented modules loaded.
+  const config = startServiceTelemetry(name);
   const logger = createLogger(name, config);
+  routeProcessWarnings(logger);
   const ports = serviceConfig(config, name);
 
-  const checks = dependencyChecks(definition.dependencies, config.stack, `neuroforge-${name}-readiness`);
+  const checks = dependencyChecks(
+    definition.dependencies,
+    config.stack,
+    `${config.stack.kafka_client_id}-${name}-readiness`,
+  );
   const readiness = new Readiness(name, checks);
   exportReadinessMetrics(readiness);
 

@@ -78,7 +78,7 @@ describe('gateway service process', () => {
     expect(down.failed?.[0]?.error).toBeTruthy();
     expect(noticedMs).toBeLessThan(5000);
     const metrics = await (await fetch(gateway.url('/metrics'))).text();
-    expect(metrics).toMatch(/^neuroforge_service_ready 0$/m);
+    expect(metrics).toMatch(/^neuroforge_service_ready(\{[^}]*\})? 0$/m);
 
     await redis.restart();
     const up = await eventually(url, 200, 8000);

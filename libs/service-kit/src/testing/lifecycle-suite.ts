@@ -66,9 +66,10 @@ export function describeServiceLifecycle(name: ServiceName, expected: LifecycleE
       const text = await response.text();
       expect(response.status).toBe(200);
       expect(response.headers.get('content-type')).toContain('text/plain');
-      expect(text).toMatch(/^neuroforge_service_ready 1$/m);
+      // Label sets may carry more (telemetry adds `service`), so match the metric, its dependency and its value.
+      expect(text).toMatch(/^neuroforge_service_ready(\{[^}]*\})? 1$/m);
       for (const dependency of expected.dependencies) {
-        expect(text).toContain(`neuroforge_dependency_up{dependency="${dependency}"} 1`);
+        expect(text).toMatch(new RegExp(`^neuroforge_dependency_up\\{dependency="${dependency}"[^}]*\\} 1$`, 'm'));
       }
       expect(text).toContain('process_cpu_user_seconds_total');
     });
