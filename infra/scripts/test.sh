@@ -38,6 +38,8 @@ python_tests() {
 
 nf_phase deps nf_ensure_node_deps
 nf_phase stack bash infra/local/stack.sh up
+# The training workers' Python environment (cached per requirements hash); vitest's parity tests use it too.
+nf_phase python-env bash infra/scripts/python-env.sh
 nf_phase build tsc -b tsconfig.build.json
 nf_phase checks checks
 nf_phase vitest unit_and_integration
