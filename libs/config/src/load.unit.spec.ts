@@ -341,6 +341,12 @@ describe('paths and services', () => {
     expect(loadConfig({ env: {}, cwd }).system.artifact_dir).toBe(join(cwd, '.stack/artifacts'));
   });
 
+  it('seeds the default model unless system.seed_default_model is turned off', () => {
+    expect(loadConfig({ env: {}, cwd: tempDir() }).system.seed_default_model).toBe(true);
+    const env = { NEUROFORGE_SYSTEM__SEED_DEFAULT_MODEL: 'false' };
+    expect(loadConfig({ env, cwd: tempDir() }).system.seed_default_model).toBe(false);
+  });
+
   it('gateway has no gRPC address', () => {
     expect(() => grpcAddress(defaultConfig(), 'gateway')).toThrow(/no gRPC port/);
   });

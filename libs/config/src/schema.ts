@@ -96,6 +96,10 @@ const system = {
     'Where model artifacts and checkpoints are stored; relative paths resolve against the config file’s folder (or the working directory).',
   ),
   seed: int(42, 'Seed for reproducible sampling and training.', { min: 0 }),
+  seed_default_model: bool(
+    true,
+    'Model registry: at start-up, register a small seeded-random RetNet under inference.default_model when that alias does not resolve.',
+  ),
   environment: oneOf(['development', 'production', 'test'] as const, 'development', 'Deployment environment.'),
 } satisfies Tree;
 
