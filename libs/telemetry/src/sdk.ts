@@ -89,6 +89,8 @@ export function startTelemetry({ serviceName, config }: StartTelemetryOptions): 
       new MongooseInstrumentation(),
       new MongoDBInstrumentation(),
       new IORedisInstrumentation(),
+      // No pino instrumentation: createLogger's mixin already adds trace_id/span_id whatever the import order,
+      // and the instrumentation would add them a second time.
     ],
   });
   sdk.start();
