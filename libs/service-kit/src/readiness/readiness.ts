@@ -72,14 +72,30 @@ export class Readiness {
   private last: ReadinessReport | undefined;
   private timer: NodeJS.Timeout | undefined;
   private readonly listeners: Listener[] = [];
+  private readonly allChecks: DependencyCheck[];
 
   constructor(
     readonly service: string,
-    readonly checks: readonly DependencyCheck[],
+    checks: readonly DependencyCheck[],
     options: ReadinessOptions = {},
   ) {
+    this.allChecks = [...checks];
     this.timeoutMs = options.timeoutMs ?? 1500;
     this.intervalMs = options.intervalMs ?? 2000;
+  }
+
+  /** The dependency checks, in report order. */
+  get checks(): readonly DependencyCheck[] {
+    return this.allChecks;
+  }
+
+  /**
+   * Adds a check the service owns (e.g. inference's "a model is loaded"), reported and monitored like the
+   * dependencies named at start-up. Modules call it from onModuleInit; a name may be added once.
+   */
+  addCheck(check: DependencyCheck): void {
+    if (this.allChecks.some((c) => c.name === check.name)) throw new Error(`readiness check '${check.name}' exists`);
+    this.allChecks.push(check);
   }
 
   /** Checks every dependency now (or joins the run already under way). */

@@ -103,3 +103,17 @@ describe('Readiness', () => {
     expect(check.closed).toBe(true);
   });
 });
+
+describe('Readiness.addCheck', () => {
+  it('reports a check added after construction and refuses a duplicate name', async () => {
+    const readiness = new Readiness('inference', [new ScriptedCheck('kafka')], { timeoutMs: 50 });
+    readiness.addCheck(new ScriptedCheck('model', new Error('no model loaded yet')));
+    const report = await readiness.evaluate();
+    expect(report.ready).toBe(false);
+    expect(report.dependencies.map((d) => [d.name, d.ok])).toEqual([
+      ['kafka', true],
+      ['model', false],
+    ]);
+    expect(() => readiness.addCheck(new ScriptedCheck('model'))).toThrow(/exists/);
+  });
+});
