@@ -94,6 +94,12 @@ export function str(def: string, doc: string, rule?: StringRule): Leaf<z.ZodStri
   return leaf('string', schema, def, rule ? `must be ${rule.describe}` : 'must be a non-empty string', doc);
 }
 
+/** A string that may be left empty ('' = not set); a non-empty value must match the rule. */
+export function optionalStr(doc: string, rule: StringRule): Leaf<z.ZodString> {
+  const schema = z.string().refine((s) => s === '' || rule.pattern.test(s));
+  return leaf('string', schema, '', `must be empty or ${rule.describe}`, doc);
+}
+
 export function list(def: string[], doc: string, item: StringRule): Leaf<z.ZodArray<z.ZodString>> {
   const schema = z.array(z.string().regex(item.pattern)).min(1);
   return leaf(

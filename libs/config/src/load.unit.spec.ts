@@ -351,3 +351,36 @@ describe('paths and services', () => {
     expect(() => grpcAddress(defaultConfig(), 'gateway')).toThrow(/no gRPC port/);
   });
 });
+
+describe('optional auth secrets', () => {
+  it('are empty by default and accept a valid value', () => {
+    const cwd = tempDir();
+    expect(loadConfig({ env: {}, cwd }).auth).toMatchObject({ bootstrap_admin_email: '', signing_key_secret: '' });
+    const c = loadConfig({
+      env: {
+        NEUROFORGE_AUTH__BOOTSTRAP_ADMIN_EMAIL: 'root@example.com',
+        NEUROFORGE_AUTH__SIGNING_KEY_SECRET: 'x'.repeat(32),
+      },
+      cwd,
+    });
+    expect(c.auth.bootstrap_admin_email).toBe('root@example.com');
+  });
+
+  it('refuse a malformed email and a short secret', () => {
+    const err = configError(() =>
+      loadConfig({
+        env: { NEUROFORGE_AUTH__BOOTSTRAP_ADMIN_EMAIL: 'nobody', NEUROFORGE_AUTH__SIGNING_KEY_SECRET: 'short' },
+        cwd: tempDir(),
+      }),
+    );
+    expect(err.message).toContain('auth.bootstrap_admin_email');
+    expect(err.message).toContain('auth.signing_key_secret');
+  });
+
+  it('require a signing key secret in production', () => {
+    const err = configError(() =>
+      loadConfig({ env: { NEUROFORGE_SYSTEM__ENVIRONMENT: 'production' }, cwd: tempDir() }),
+    );
+    expect(err.message).toContain('auth.signing_key_secret');
+  });
+});

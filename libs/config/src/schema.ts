@@ -1,4 +1,4 @@
-import { bool, int, list, num, oneOf, str, type Tree, type TreeValue } from './fields';
+import { bool, int, list, num, oneOf, optionalStr, str, type Tree, type TreeValue } from './fields';
 
 // The configuration tree: sections `model`, `training`, `inference`, `system` follow the original design;
 // `stack`, `services`, `auth` and `gateway` hold what the services need to find each other and the stack.
@@ -156,6 +156,17 @@ const auth = {
   refresh_token_ttl_seconds: int(30 * 24 * 3600, 'Refresh token lifetime.', { min: 1 }),
   signing_key_rotation_hours: int(24 * 7, 'Age after which a new signing key is generated.', { min: 1 }),
   jwks_cache_seconds: int(300, 'How long the gateway caches the JWKS.', { min: 0 }),
+  bootstrap_admin_email: optionalStr(
+    'Email whose account is created with role admin (empty: every account starts as viewer).',
+    {
+      pattern: /^[^@\s]+@[^@\s]+$/,
+      describe: 'an email address',
+    },
+  ),
+  signing_key_secret: optionalStr(
+    'Secret that encrypts the JWT signing keys at rest (empty: a fixed development secret; required in production).',
+    { pattern: /^.{32,}$/, describe: 'a string of at least 32 characters' },
+  ),
 } satisfies Tree;
 
 const gateway = {

@@ -58,6 +58,9 @@ export function crossChecks(c: NeuroForgeConfig): CrossIssue[] {
     fail('inference.max_new_tokens', `must be ≤ model.max_seq_len (${m.max_seq_len})`, 'model.max_seq_len');
   }
 
+  if (c.system.environment === 'production' && c.auth.signing_key_secret === '')
+    fail('auth.signing_key_secret', 'must be set when system.environment is production', 'system.environment');
+
   // Two services on one port would fail at bind time with a less helpful error; 0 means "none" or "any free port".
   const owners = new Map<number, string>();
   for (const [name, s] of Object.entries(c.services)) {
