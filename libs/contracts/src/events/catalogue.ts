@@ -31,6 +31,7 @@ export interface EventPayloads {
   'neuroforge.auth.role_changed.v1': auth.RoleChanged;
   'neuroforge.auth.api_key_created.v1': auth.ApiKeyCreated;
   'neuroforge.auth.api_key_revoked.v1': auth.ApiKeyRevoked;
+  'neuroforge.auth.refresh_token_reused.v1': auth.RefreshTokenReused;
   'neuroforge.models.model_created.v1': models.ModelCreated;
   'neuroforge.models.model_updated.v1': models.ModelUpdated;
   'neuroforge.models.model_deleted.v1': models.ModelDeleted;
@@ -75,6 +76,7 @@ export const EVENT_CATALOGUE = {
   'neuroforge.auth.role_changed.v1': entry('auth', 'RoleChanged'),
   'neuroforge.auth.api_key_created.v1': entry('auth', 'ApiKeyCreated'),
   'neuroforge.auth.api_key_revoked.v1': entry('auth', 'ApiKeyRevoked'),
+  'neuroforge.auth.refresh_token_reused.v1': entry('auth', 'RefreshTokenReused'),
   'neuroforge.models.model_created.v1': entry('models', 'ModelCreated'),
   'neuroforge.models.model_updated.v1': entry('models', 'ModelUpdated'),
   'neuroforge.models.model_deleted.v1': entry('models', 'ModelDeleted'),

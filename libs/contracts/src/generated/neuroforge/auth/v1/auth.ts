@@ -120,15 +120,15 @@ export interface ApiKey {
 export interface Jwk {
   /** Key id, matching the `kid` header of the tokens it verifies. */
   kid: string;
-  /** Key type, e.g. "EC" or "RSA". */
+  /** Key type: "OKP" for the Ed25519 keys NeuroForge signs with ("EC" or "RSA" for other key types). */
   kty: string;
-  /** Algorithm, e.g. "ES256". */
+  /** Algorithm: "EdDSA" for Ed25519 keys. */
   alg: string;
   /** Intended use; always "sig". */
   use: string;
-  /** Curve name for EC keys, e.g. "P-256". */
+  /** Curve name for OKP and EC keys, e.g. "Ed25519" or "P-256". */
   crv: string;
-  /** EC public point x coordinate, base64url. */
+  /** OKP public key, or EC public point x coordinate, base64url. */
   x: string;
   /** EC public point y coordinate, base64url. */
   y: string;
@@ -142,7 +142,7 @@ export interface Jwk {
 export interface RegisterRequest {
   /** Login email; must be unique. */
   email: string;
-  /** Password of at least 8 characters; stored only as a salted hash. */
+  /** Password of at least 12 characters (at most 1024); stored only as an argon2id hash. */
   password: string;
   /** Name shown in user interfaces; defaults to the part of the email before "@". */
   displayName: string;
@@ -342,7 +342,10 @@ export const NEUROFORGE_AUTH_V1_PACKAGE_NAME = "neuroforge.auth.v1";
  */
 
 export interface AuthServiceClient {
-  /** Creates an account (role VIEWER unless it is the first account, which becomes ADMIN) and signs it in. */
+  /**
+   * Creates an account (role VIEWER, or ADMIN when the email is the configured auth.bootstrap_admin_email) and
+   * signs it in.
+   */
 
   register(request: RegisterRequest, metadata?: Metadata): Observable<RegisterResponse>;
 
@@ -401,7 +404,10 @@ export interface AuthServiceClient {
  */
 
 export interface AuthServiceController {
-  /** Creates an account (role VIEWER unless it is the first account, which becomes ADMIN) and signs it in. */
+  /**
+   * Creates an account (role VIEWER, or ADMIN when the email is the configured auth.bootstrap_admin_email) and
+   * signs it in.
+   */
 
   register(
     request: RegisterRequest,

@@ -80,4 +80,15 @@ export interface ApiKeyRevoked {
   revokedByUserId: string;
 }
 
+/**
+ * A refresh token that had already been rotated was presented again: a sign that it leaked. The whole session
+ * (refresh-token family) is revoked, including the token that replaced it.
+ */
+export interface RefreshTokenReused {
+  /** Whose session it was. */
+  userId: string;
+  /** Id of the revoked refresh-token family (session). */
+  sessionId: string;
+}
+
 export const NEUROFORGE_AUTH_V1_PACKAGE_NAME = "neuroforge.auth.v1";
