@@ -26,6 +26,11 @@ export interface ServiceDefinition {
   grpc?: () => GrpcContract;
   /** Serve the module's HTTP controllers with Nest on Fastify on `http_port` (the gateway). */
   http?: boolean;
+  /**
+   * With `http`: runs after the Nest application is created and before it initialises and listens, the one place
+   * where Fastify plugins, body parsers and hooks still apply to every route (the gateway's edge set-up).
+   */
+  configureHttp?: (app: NestFastifyApplication) => Promise<void> | void;
   /** How long in-flight gRPC calls get to finish on shutdown before they are cancelled. */
   drainTimeoutMs?: number;
 }
@@ -50,7 +55,7 @@ class ServiceRootModule {}
  */
 export async function bootstrapService(definition: ServiceDefinition): Promise<RunningService> {
   const { name } = definition;
-  // Normally already done by the service's src/instrument.ts, before the instrumented modules loaded.
+  // Normally already done by the service's src/telemetry.ts, before the instrumented modules loaded.
   const config = startServiceTelemetry(name);
   const logger = createLogger(name, config);
   routeProcessWarnings(logger);
@@ -75,6 +80,7 @@ export async function bootstrapService(definition: ServiceDefinition): Promise<R
   let app: INestApplicationContext;
   if (definition.http) {
     const http = await NestFactory.create<NestFastifyApplication>(root, new FastifyAdapter(), { logger: nestLogger });
+    await definition.configureHttp?.(http);
     if (grpc && ports.grpc_port > 0) {
       http.connectMicroservice<MicroserviceOptions>(grpc.options(grpcUrl));
       await http.startAllMicroservices();

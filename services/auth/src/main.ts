@@ -1,5 +1,5 @@
 // The auth service: users, API keys and signing keys (gRPC :50051).
-import './instrument';
+import './telemetry';
 import { grpcPackageOptions } from '@neuroforge/contracts';
 import { runService } from '@neuroforge/service-kit';
 import { AppModule } from './app.module';

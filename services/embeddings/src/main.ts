@@ -1,5 +1,5 @@
 // The embeddings service: collections and documents, vectors in PostgreSQL + pgvector (gRPC :50055).
-import './instrument';
+import './telemetry';
 import { grpcPackageOptions } from '@neuroforge/contracts';
 import { runService } from '@neuroforge/service-kit';
 import { AppModule } from './app.module';

@@ -1,5 +1,5 @@
 // The gateway: the public HTTP API on :8000 (REST /api/v1; OpenAI-compatible /v1 and WebSocket come later).
-import './instrument';
+import './telemetry';
 import { runService } from '@neuroforge/service-kit';
 import { AppModule } from './app.module';
 

@@ -1,5 +1,5 @@
 // The inference service: serves models on onnxruntime-node (gRPC :50053).
-import './instrument';
+import './telemetry';
 import { grpcPackageOptions } from '@neuroforge/contracts';
 import { runService } from '@neuroforge/service-kit';
 import { AppModule } from './app.module';

@@ -1,5 +1,5 @@
 // The model-registry service: models, versions, aliases and artifacts (gRPC :50052).
-import './instrument';
+import './telemetry';
 import { grpcPackageOptions } from '@neuroforge/contracts';
 import { runService } from '@neuroforge/service-kit';
 import { AppModule } from './app.module';

@@ -19,7 +19,7 @@ function configOrExit(name: ServiceName): NeuroForgeConfig {
 
 /**
  * Loads the configuration and starts OpenTelemetry. A service calls this from the first module its main.ts
- * imports (src/instrument.ts), because instrumentation patches gRPC, HTTP, Kafka, Mongo and Redis clients as
+ * imports (src/telemetry.ts), because instrumentation patches gRPC, HTTP, Kafka, Mongo and Redis clients as
  * they are loaded. Idempotent: bootstrapService calls it again and gets the same configuration.
  */
 export function startServiceTelemetry(name: ServiceName): NeuroForgeConfig {
