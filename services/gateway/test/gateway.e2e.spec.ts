@@ -30,7 +30,7 @@ describe('gateway service process', () => {
   let gateway: ServiceProcess;
 
   beforeAll(async () => {
-    ensureBuilt();
+    ensureBuilt('gateway');
     // A private Redis, so the test can take it down without touching the shared stack's.
     redis = await PrivateRedis.start();
     gateway = await ServiceProcess.start('gateway', { NEUROFORGE_STACK__REDIS_URL: redis.url });

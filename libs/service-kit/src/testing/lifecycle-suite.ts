@@ -19,7 +19,7 @@ export function describeServiceLifecycle(name: ServiceName, expected: LifecycleE
     let service: ServiceProcess;
 
     beforeAll(async () => {
-      ensureBuilt();
+      ensureBuilt(name);
       service = await ServiceProcess.start(name);
       await service.waitForReady(200);
     }, 60_000);

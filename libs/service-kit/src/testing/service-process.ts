@@ -19,14 +19,24 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** Builds every project's dist/ (incremental; serialised with a lock so parallel test files do not collide). */
-export function ensureBuilt(): void {
+/**
+ * Builds `name`'s dist/ and the libraries it references (incremental; serialised with a lock so parallel test
+ * files do not write the same outputs at once). Only that service's project graph: an error elsewhere in the
+ * repository does not stop its end-to-end test.
+ */
+export function ensureBuilt(name: ServiceName): void {
   mkdirSync(join(REPO_ROOT, '.stack'), { recursive: true });
   const tsc = join(REPO_ROOT, 'node_modules/.bin/tsc');
-  execFileSync('flock', [join(REPO_ROOT, '.stack/build.lock'), tsc, '-b', 'tsconfig.build.json'], {
-    cwd: REPO_ROOT,
-    stdio: 'pipe',
-  });
+  const project = join('services', name, 'tsconfig.app.json');
+  try {
+    execFileSync('flock', [join(REPO_ROOT, '.stack/build.lock'), tsc, '-b', project], {
+      cwd: REPO_ROOT,
+      stdio: 'pipe',
+    });
+  } catch (error) {
+    const output = (error as { stdout?: Buffer }).stdout?.toString() ?? String(error);
+    throw new Error(`tsc -b ${project} failed:\n${output}`);
+  }
 }
 
 /** `NEUROFORGE_SERVICES__MODEL_REGISTRY__GRPC_PORT` and friends for one service. */
