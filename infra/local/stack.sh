@@ -118,4 +118,10 @@ case "$action" in
 esac
 mapfile -t components < <(select_components "$action" "$@")
 [ ${#components[@]} -gt 0 ] || exit 2
+if [ "$action" != status ]; then
+  # The ports are machine-wide, so concurrent `up`s (parallel test runs, two checkouts) take turns; the first
+  # provisioning may hold the lock for several minutes.
+  exec 8>"$NF_CACHE/stack.lock"
+  flock -w 1200 8 || { nf_log "another stack.sh has held $NF_CACHE/stack.lock for 20 minutes"; exit 1; }
+fi
 "cmd_$action" "${components[@]}"

@@ -10,7 +10,7 @@ redis_start() {
   mkdir -p "$dir"
   printf '\n==== redis start %s ====\n' "$(date -u +%FT%TZ)" >>"$NF_STACK_LOGS/redis.log"
   redis-server --daemonize yes --bind 127.0.0.1 --port "$REDIS_PORT" --save '' --appendonly no \
-    --dir "$dir" --logfile "$NF_STACK_LOGS/redis.log" --pidfile "$(nf_pidfile redis)" >>"$NF_STACK_LOGS/redis.log" 2>&1 ||
+    --dir "$dir" --logfile "$NF_STACK_LOGS/redis.log" --pidfile "$(nf_pidfile redis)" >>"$NF_STACK_LOGS/redis.log" 2>&1 8>&- ||
     true
   nf_wait_healthy redis 20 redis_health || nf_fail redis "$REDIS_PORT" "port $REDIS_PORT must be free"
 }

@@ -67,7 +67,8 @@ nf_spawn() {
   local name="$1"; shift
   local log="$NF_STACK_LOGS/$name.log"
   printf '\n==== %s start %s ====\n' "$name" "$(date -u +%FT%TZ)" >>"$log"
-  setsid nohup "$@" >>"$log" 2>&1 </dev/null &
+  # fd 8 is stack.sh's lock: a server must not inherit it, or it would hold the lock for its lifetime.
+  setsid nohup "$@" >>"$log" 2>&1 </dev/null 8>&- &
   printf '%s' "$!" >"$(nf_pidfile "$name")"
 }
 

@@ -1,5 +1,6 @@
 import { type Admin, type Consumer, Kafka, logLevel, type Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTopicAndWait } from './kafka-topics';
 import { uniqueName } from './unique';
 
 // Proves that kafkajs 2.2.4 works against the local broker's Kafka version (docs/infra/kafka.md).
@@ -25,7 +26,7 @@ describe('local Kafka through kafkajs', () => {
     const topic = uniqueName('nf.int.admin');
     createdTopics.push(topic);
 
-    const created = await admin.createTopics({ topics: [{ topic, numPartitions: 3 }], waitForLeaders: true });
+    const created = await createTopicAndWait(admin, topic, 3);
     const metadata = await admin.fetchTopicMetadata({ topics: [topic] });
 
     expect(created).toBe(true);
@@ -38,7 +39,7 @@ describe('local Kafka through kafkajs', () => {
     const groupId = uniqueName('nf-int-group');
     createdTopics.push(topic);
     groups.push(groupId);
-    await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
+    await createTopicAndWait(admin, topic, 1);
 
     const producer: Producer = kafka.producer();
     const consumer: Consumer = kafka.consumer({ groupId, sessionTimeout: 10_000, heartbeatInterval: 1_000 });
@@ -95,7 +96,7 @@ describe('local Kafka through kafkajs', () => {
     const groupId = uniqueName('nf-int-tx-group');
     createdTopics.push(topic);
     groups.push(groupId);
-    await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
+    await createTopicAndWait(admin, topic, 1);
 
     const producer = kafka.producer({
       transactionalId: uniqueName('nf-int-tx'),
