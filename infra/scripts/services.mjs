@@ -10,7 +10,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
-const LOGS = join(ROOT, '.stack/logs');
+// NF_LOGS_DIR lets tests run a second set of services without overwriting a running `npm start`'s logs.
+const LOGS = process.env.NF_LOGS_DIR ?? join(ROOT, '.stack/logs');
 const READY_TIMEOUT_MS = Number(process.env.NF_READY_TIMEOUT_S ?? 90) * 1000;
 const STOP_TIMEOUT_MS = 15_000;
 const { loadConfig, serviceConfig, SERVICE_NAMES, ConfigError } = createRequire(import.meta.url)('@neuroforge/config');

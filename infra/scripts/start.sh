@@ -10,6 +10,6 @@ nf_ensure_node_deps
 bash infra/local/stack.sh up
 # 3. Every library and service into its dist/ (incremental).
 nf_log "building (tsc -b tsconfig.build.json)"
-tsc -b tsconfig.build.json
+tsc -b tsconfig.build.json || { nf_log "build failed (TypeScript errors above); nothing was started"; exit 1; }
 # 4. The services as child processes; waits for readiness, prints the URLs, stops them on Ctrl-C.
 exec node infra/scripts/services.mjs "$@"
