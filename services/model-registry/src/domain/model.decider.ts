@@ -103,7 +103,7 @@ function registerVersion(command: RegisterVersion, model: ExistingModel): ModelE
     seen.add(artifact.name);
   });
   const aliases = [...new Set(data.aliases)];
-  aliases.forEach((alias, i) => checkAlias(alias, `aliases[${i}]`));
+  for (const [i, alias] of aliases.entries()) checkAlias(alias, `aliases[${i}]`);
 
   const version = model.versions.length + 1;
   const events: ModelEvent[] = [

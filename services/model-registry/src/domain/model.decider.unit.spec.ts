@@ -69,7 +69,7 @@ describe('Model decider', () => {
     it('drops duplicate tags, keeping their order', () => {
       const data = { ...(created.data as { tags: string[] }), tags: ['b', 'a', 'b'] };
       const [event] = modelDecider.decide({ type: 'create_model', data } as ModelCommand, { status: 'none' });
-      expect((event?.data as { tags: string[] }).tags).toEqual(['b', 'a']);
+      expect((event?.data as { tags?: string[] } | undefined)?.tags).toEqual(['b', 'a']);
     });
 
     it('refuses a name that is taken', () => {

@@ -1,0 +1,3 @@
+export interface DeleteModelCommand {
+  readonly name: string;
+}

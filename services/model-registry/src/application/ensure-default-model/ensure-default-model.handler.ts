@@ -1,0 +1,105 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Inject, Injectable } from '@nestjs/common';
+import { DomainError } from '@neuroforge/events';
+import { ModelErrorCode } from '../../domain/model.errors';
+import { ALIAS_PATTERN, MODEL_NAME_PATTERN } from '../../domain/model.types';
+import { CreateModelHandler } from '../create-model/create-model.handler';
+import { ModelRepository } from '../model.repository';
+import { ARTIFACT_STORE, type ArtifactStore } from '../ports/artifact-store.port';
+import { DEFAULT_MODEL_BUILDER, type DefaultModelBuilder } from '../ports/default-model-builder.port';
+import { RegisterVersionHandler } from '../register-version/register-version.handler';
+import { ResolveAliasHandler } from '../resolve-alias/resolve-alias.handler';
+import { SetAliasHandler } from '../set-alias/set-alias.handler';
+import {
+  DEFAULT_MODEL_SETTINGS,
+  type DefaultModelSettings,
+  type EnsureDefaultModelOutcome,
+  SEEDED_RANDOM_TAG,
+} from './ensure-default-model.command';
+
+/**
+ * Makes `inference.default_model` resolve, so a fresh install can serve something: when the alias does not
+ * resolve, registers a small RetNet with seeded random weights as version 1 of a model of that name and points
+ * the alias at it. Idempotent and safe under concurrent starts: creation tolerates ALREADY_EXISTS, the version is
+ * registered only if the model has none (decided against the stream under optimistic concurrency), the same
+ * seed gives byte-identical (content-addressed) files, and setting an alias to where it points changes nothing.
+ */
+@Injectable()
+export class EnsureDefaultModelHandler {
+  constructor(
+    @Inject(DEFAULT_MODEL_SETTINGS) private readonly settings: DefaultModelSettings,
+    @Inject(DEFAULT_MODEL_BUILDER) private readonly builder: DefaultModelBuilder,
+    @Inject(ARTIFACT_STORE) private readonly artifacts: ArtifactStore,
+    @Inject(ModelRepository) private readonly models: ModelRepository,
+    @Inject(CreateModelHandler) private readonly createModel: CreateModelHandler,
+    @Inject(RegisterVersionHandler) private readonly registerVersion: RegisterVersionHandler,
+    @Inject(SetAliasHandler) private readonly setAlias: SetAliasHandler,
+    @Inject(ResolveAliasHandler) private readonly resolveAlias: ResolveAliasHandler,
+  ) {}
+
+  async execute(): Promise<EnsureDefaultModelOutcome> {
+    const { enabled, name, seed } = this.settings;
+    if (!enabled) return { action: 'disabled' };
+    if (!MODEL_NAME_PATTERN.test(name) || !ALIAS_PATTERN.test(name)) {
+      return { action: 'skipped', reason: `${name} is not usable as both a model name and an alias` };
+    }
+
+    // 1. Already resolvable (whichever model holds the alias): nothing to do.
+    try {
+      const served = await this.resolveAlias.execute({ modelName: '', alias: name, fullVerification: false });
+      return { action: 'present', modelName: served.model.name, version: served.version.version };
+    } catch (error) {
+      if (!isCode(error, ModelErrorCode.ALIAS_NOT_FOUND)) throw error;
+    }
+
+    // 2. The model (a concurrent start may have created it).
+    const existing = (await this.models.load(name)).state;
+    if (existing.status === 'deleted') {
+      return { action: 'skipped', reason: `model ${name} was deleted; register another default model and alias` };
+    }
+    if (existing.status === 'none') {
+      try {
+        await this.createModel.execute({
+          name,
+          architecture: 'ARCHITECTURE_RETNET',
+          description:
+            'Small RetNet with seeded random weights, registered at start-up so serving works out of the box.',
+          tags: [SEEDED_RANDOM_TAG],
+          createdByUserId: '',
+        });
+      } catch (error) {
+        if (!isCode(error, ModelErrorCode.ALREADY_EXISTS)) throw error;
+      }
+    }
+
+    // 3. Version 1 from the engine, unless the model already has a version.
+    const dir = await mkdtemp(join(tmpdir(), 'nf-default-model-'));
+    let version: number;
+    let created: boolean;
+    try {
+      const built = await this.builder.build(dir, seed);
+      const records = await this.artifacts.importModelDirectory(dir);
+      ({ version, created } = await this.registerVersion.execute({
+        modelName: name,
+        artifacts: records.map((r) => ({ ...r, uri: '' })),
+        tokenizerId: built.tokenizerId,
+        configJson: built.configJson,
+        lineage: { source: 'LINEAGE_SOURCE_UPLOAD', trainingJobId: '', datasetSha256: '', baseModel: '' },
+        aliases: [],
+        onlyIfFirst: true,
+      }));
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+
+    // 4. The alias.
+    await this.setAlias.execute({ modelName: name, alias: name, version });
+    return created ? { action: 'seeded', modelName: name, version } : { action: 'present', modelName: name, version };
+  }
+}
+
+function isCode(error: unknown, code: string): boolean {
+  return error instanceof DomainError && error.code === code;
+}

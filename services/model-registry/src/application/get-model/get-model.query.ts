@@ -1,0 +1,4 @@
+export interface GetModelQuery {
+  readonly name: string;
+  readonly includeDeleted: boolean;
+}

@@ -1,0 +1,5 @@
+export interface SetAliasCommand {
+  readonly modelName: string;
+  readonly alias: string;
+  readonly version: number;
+}
