@@ -1,0 +1,33 @@
+// Models served from local folders (NF_INFERENCE_MODEL_DIRS "name:version=/dir"), for tests and single-node
+// setups without the registry. Local folders have no aliases: an alias or a bare name resolves to the highest
+// version mapped for that name.
+
+import type { ModelSource, ResolvedModel } from '../application/ports/model-source.port';
+import { InferenceError } from '../domain/inference-error';
+import { type ModelRef, refKey } from '../domain/model-ref';
+
+export class LocalFolderSource implements ModelSource {
+  constructor(private readonly dirs: ReadonlyMap<string, string>) {}
+
+  /** Whether this source knows the model at all (else the registry is asked). */
+  knows(name: string): boolean {
+    return [...this.dirs.keys()].some((key) => key.startsWith(`${name}:`));
+  }
+
+  async resolve(ref: ModelRef): Promise<ResolvedModel> {
+    const versions = [...this.dirs.keys()]
+      .filter((key) => key.startsWith(`${ref.name}:`))
+      .map((key) => Number(key.slice(ref.name.length + 1)));
+    const version = ref.kind === 'version' ? ref.version : Math.max(...versions);
+    const dir = this.dirs.get(`${ref.name}:${version}`);
+    if (!dir) throw InferenceError.modelNotFound(refKey(ref), 'no local folder is mapped for it');
+    return {
+      name: ref.name,
+      version,
+      dir,
+      tokenizerId: '',
+      weightsSource: 'local folder',
+      ...(ref.kind === 'alias' ? { followsAlias: { name: ref.name, alias: ref.alias } } : {}),
+    };
+  }
+}
