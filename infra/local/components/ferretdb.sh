@@ -27,7 +27,7 @@ ferretdb_provision() {
   ) 9>"$FERRETDB_HOME/.lock"
 }
 
-ferretdb_health() { "$NF_NODE_BIN" "$NF_ROOT/infra/local/probes/mongo-ping.js" "$FERRETDB_PORT"; }
+ferretdb_health() { timeout 15 "$NF_NODE_BIN" "$NF_ROOT/infra/local/probes/mongo-ping.js" "$FERRETDB_PORT"; }
 
 ferretdb_start() {
   local dir="$NF_STACK/ferretdb"

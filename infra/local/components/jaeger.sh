@@ -28,7 +28,7 @@ jaeger_provision() {
   ) 9>"$JAEGER_HOME/.lock"
 }
 
-jaeger_health() { curl -fsS -o /dev/null "http://127.0.0.1:$JAEGER_PORT/api/services"; }
+jaeger_health() { curl -fsS --max-time 3 -o /dev/null "http://127.0.0.1:$JAEGER_PORT/api/services"; }
 
 jaeger_start() {
   local dir="$NF_STACK/jaeger"

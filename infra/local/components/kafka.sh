@@ -30,21 +30,24 @@ POM
 }
 
 kafka_provision() {
+  # Kafka 4 brokers need Java 17+; bookworm's default JDK is 17.
+  command -v java >/dev/null || nf_apt_install openjdk-17-jre-headless
   [ -f "$KAFKA_LIBS/.complete" ] && return 0
   mkdir -p "$KAFKA_HOME"
   (
     flock 9
     [ -f "$KAFKA_LIBS/.complete" ] && exit 0
+    command -v mvn >/dev/null || nf_apt_install maven
     nf_log "fetching Kafka $KAFKA_VERSION jars from Maven Central (cached afterwards)"
     kafka_pom >"$KAFKA_HOME/pom.xml"
     rm -rf "$KAFKA_LIBS"
-    mvn -B -q -Dstyle.color=never -f "$KAFKA_HOME/pom.xml" -Dmaven.repo.local="$NF_CACHE/m2" \
-      dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$KAFKA_LIBS"
+    nf_run_logged "$KAFKA_HOME/mvn.log" mvn -B -Dstyle.color=never -f "$KAFKA_HOME/pom.xml" \
+      -Dmaven.repo.local="$NF_CACHE/m2" dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$KAFKA_LIBS"
     touch "$KAFKA_LIBS/.complete"
   ) 9>"$KAFKA_HOME/.lock"
 }
 
-kafka_health() { "$NF_NODE_BIN" "$NF_ROOT/infra/local/probes/kafka-ready.js" "$KAFKA_PORT"; }
+kafka_health() { timeout 15 "$NF_NODE_BIN" "$NF_ROOT/infra/local/probes/kafka-ready.js" "$KAFKA_PORT"; }
 
 kafka_write_config() {
   local dir="$1"

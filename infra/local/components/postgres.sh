@@ -8,7 +8,7 @@ PGVECTOR_HOME="$NF_CACHE/pgvector-$PGVECTOR_VERSION"
 pg_as_postgres() { setpriv --reuid=postgres --regid=postgres --init-groups -- "$@"; }
 
 postgres_provision() {
-  nf_apt_install postgresql-15 postgresql-server-dev-15
+  nf_apt_install postgresql-15 postgresql-server-dev-15 make gcc
   pgvector_provision
 }
 
@@ -65,7 +65,7 @@ postgres_data_dir() {
   printf '%s/data' "$alt"
 }
 
-postgres_health() { "$POSTGRES_BIN/pg_isready" -q -h 127.0.0.1 -p "$POSTGRES_PORT" -U postgres; }
+postgres_health() { "$POSTGRES_BIN/pg_isready" -t 3 -q -h 127.0.0.1 -p "$POSTGRES_PORT" -U postgres; }
 
 postgres_psql() { PGOPTIONS="-c client_min_messages=warning" psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$POSTGRES_PORT" -U postgres "$@"; }
 

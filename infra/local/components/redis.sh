@@ -3,7 +3,7 @@ REDIS_PORT=6379
 
 redis_provision() { nf_apt_install redis-server; }
 
-redis_health() { [ "$(redis-cli -h 127.0.0.1 -p "$REDIS_PORT" PING 2>/dev/null)" = PONG ]; }
+redis_health() { [ "$(timeout 3 redis-cli -h 127.0.0.1 -p "$REDIS_PORT" PING 2>/dev/null)" = PONG ]; }
 
 redis_start() {
   local dir="$NF_STACK/redis"

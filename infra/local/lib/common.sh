@@ -11,7 +11,12 @@ mkdir -p "$NF_STACK_LOGS" "$NF_STACK_RUN"
 # Go builds (FerretDB, Jaeger) share one module/build cache per user.
 nf_go_env() {
   export GOPATH="$NF_CACHE/go" GOMODCACHE="$NF_CACHE/go/mod" GOCACHE="$NF_CACHE/go/build"
-  export GOFLAGS="-mod=mod -buildvcs=false" GOTOOLCHAIN=local CGO_ENABLED=0
+  # -modcacherw keeps the module cache deletable with a plain `rm -rf`.
+  export GOFLAGS="-mod=mod -modcacherw -buildvcs=false" GOTOOLCHAIN=local CGO_ENABLED=0
+  if ! command -v go >/dev/null; then
+    nf_log "Go (1.24 or newer) is required to build FerretDB and Jaeger: install it from go.dev and put it on PATH"
+    return 1
+  fi
 }
 
 # apt-get update runs at most once per stack invocation, and only when something must be installed.
@@ -33,7 +38,16 @@ nf_apt_install() {
     NF_APT_UPDATED=1
   fi
   nf_log "apt-get install ${missing[*]}"
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  # Debian's packages start their own servers (a postgres cluster on 5432, redis on 6379) unless
+  # policy-rc.d forbids it; those would take the stack's ports.
+  local policy=/usr/sbin/policy-rc.d added_policy=0
+  if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod +x "$policy" && added_policy=1
+  fi
+  local rc=0
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null || rc=$?
+  [ "$added_policy" -eq 1 ] && rm -f "$policy"
+  return "$rc"
 }
 
 # True when something accepts TCP connections on 127.0.0.1:<port>.
