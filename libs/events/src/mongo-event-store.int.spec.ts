@@ -121,6 +121,15 @@ describe('MongoEventStore', () => {
     expect(page.map((e) => e.position)).toEqual(positions.slice(0, 2));
   });
 
+  it('init() is idempotent: a restarted service re-creates its indexes without error', async () => {
+    await store.init();
+    const again = new MongoEventStore(connection, { service: 'model-registry', context: 'models' });
+    await again.init();
+    const names = (await store.commits.indexes()).map((index) => index.name);
+    expect(names).toEqual(expect.arrayContaining(['stream_version_unique', 'last_position', 'outbox']));
+    await expect(store.streamVersion(uniqueName('after-init'))).resolves.toBe(0);
+  });
+
   it('marks new commits unpublished for the outbox', async () => {
     const stream = uniqueName('outbox');
     await store.appendToStream(stream, [inc()]);

@@ -92,12 +92,15 @@ export class MongoEventStore implements EventStore {
 
   /** Creates the indexes; idempotent, call once at start-up. */
   async init(): Promise<void> {
-    await this.commits.createIndexes([
+    const indexes: mongo.IndexDescription[] = [
       { key: { streamId: 1, version: 1 }, name: 'stream_version_unique', unique: true },
       { key: { lastPosition: 1 }, name: 'last_position' },
       // The relay's query. A partial index on published=false would be smaller; FerretDB v1 has none.
       { key: { published: 1, position: 1 }, name: 'outbox' },
-    ]);
+    ];
+    // One index per command: FerretDB v1.24 drops the connection (a server panic) when one createIndexes
+    // command lists several indexes that already exist, i.e. on every restart of a service.
+    for (const index of indexes) await this.commits.createIndexes([index]);
   }
 
   async appendToStream<E extends Event>(

@@ -9,10 +9,9 @@ export class MongoModelCatalog implements ModelCatalog {
 
   /** Indexes for the list query; idempotent. */
   async init(): Promise<void> {
-    await this.collection.createIndexes([
-      { key: { name: 1 }, name: 'name' },
-      { key: { tags: 1, name: 1 }, name: 'tags_name' },
-    ]);
+    // One index per command: FerretDB v1.24 drops the connection when one createIndexes lists several existing ones.
+    await this.collection.createIndexes([{ key: { name: 1 }, name: 'name' }]);
+    await this.collection.createIndexes([{ key: { tags: 1, name: 1 }, name: 'tags_name' }]);
   }
 
   async list(query: ModelListQuery): Promise<{ models: ModelListing[]; more: boolean }> {
