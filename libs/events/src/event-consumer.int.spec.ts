@@ -274,4 +274,22 @@ describe('Projection', () => {
     expect(await projection.apply({ ...v1, type: 'neuroforge.models.other.v1' })).toBe('ignored');
     expect(await projection.get('s1')).toEqual({ names: ['a', 'b'] });
   });
+
+  it('two instances writing one document (as during a rebalance) neither lose nor double an event', async () => {
+    const collection = uniqueName('shared_view');
+    const make = () =>
+      new Projection<{ names: string[] }>(db.db, 'names', collection).on<{ name: string }>(TYPE, (doc, e) => ({
+        names: [...(doc?.names ?? []), e.data.name],
+      }));
+    const a = make();
+    const b = make();
+    const events = ['a', 'b', 'c', 'd'].map((name, i) => envelope('s2', i + 1, { name }));
+    expect(await a.apply(events[0])).toBe('applied');
+    expect(await a.apply(events[1])).toBe('applied');
+    expect(await b.apply(events[1])).toBe('duplicate'); // b has no cache: reads the stored version
+    expect(await b.apply(events[2])).toBe('applied');
+    expect(await a.apply(events[2])).toBe('duplicate'); // a's cached view is stale: its write fails, it re-reads
+    expect(await a.apply(events[3])).toBe('applied');
+    expect(await b.get('s2')).toEqual({ names: ['a', 'b', 'c', 'd'] });
+  });
 });

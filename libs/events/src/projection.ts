@@ -28,11 +28,15 @@ const APPLY_ATTEMPTS = 5;
 export class Projection<D extends object> {
   readonly collection: mongo.Collection<ReadModelDocument>;
   private readonly handlers = new Map<string, ProjectionHandler<D, never>>();
+  // Documents this instance wrote last, by stream: saves the read before each write in the common case of one
+  // consumer per partition. Bounded; least recently written dropped first.
+  private readonly cache = new Map<string, ReadModelDocument>();
 
   constructor(
     db: mongo.Db,
     readonly name: string,
     collection: string,
+    private readonly cacheSize = 10_000,
   ) {
     this.collection = db.collection<ReadModelDocument>(collection);
   }
@@ -56,7 +60,7 @@ export class Projection<D extends object> {
     if (!handler) return 'ignored';
     const id = envelope.subject;
     for (let attempt = 1; attempt <= APPLY_ATTEMPTS; attempt++) {
-      const stored = await this.collection.findOne({ _id: id });
+      const stored = await this.current(id, envelope.streamversion, attempt > 1);
       const version = stored?._version ?? 0;
       if (envelope.streamversion <= version) return 'duplicate';
       const next = { ...handler(stored ? strip<D>(stored) : undefined, envelope as EventEnvelope<never>) };
@@ -64,16 +68,40 @@ export class Projection<D extends object> {
       try {
         if (!stored) {
           await this.collection.insertOne(document);
+          this.remember(id, document);
           return 'applied';
         }
         const result = await this.collection.replaceOne({ _id: id, _version: version }, document);
-        if (result.matchedCount === 1) return 'applied';
+        if (result.matchedCount === 1) {
+          this.remember(id, document);
+          return 'applied';
+        }
       } catch (error) {
         if (!isDuplicateKeyError(error)) throw error;
       }
-      // Someone else wrote the document in between: look again.
+      // Our view was stale (another consumer wrote in between, e.g. during a rebalance): read again.
+      this.cache.delete(id);
     }
     throw new Error(`projection ${this.name}: document ${id} kept changing while applying ${envelope.id}`);
+  }
+
+  // The document as this instance last wrote it, else as stored. Skips the read for a stream's first event
+  // (normally no document yet). Every write is conditional, so a stale answer costs a retry, never a lost or
+  // doubled event; only a document changed behind our back to a *higher* version would be misjudged, which
+  // only clear() does (and it empties the cache too).
+  private async current(id: string, streamversion: number, fresh: boolean): Promise<ReadModelDocument | null> {
+    if (!fresh) {
+      const cached = this.cache.get(id);
+      if (cached) return cached;
+      if (streamversion === 1) return null;
+    }
+    return this.collection.findOne({ _id: id });
+  }
+
+  private remember(id: string, document: ReadModelDocument): void {
+    this.cache.delete(id); // re-insert so the Map's order is least recently written first
+    this.cache.set(id, document);
+    if (this.cache.size > this.cacheSize) this.cache.delete(this.cache.keys().next().value as string);
   }
 
   async get(id: string): Promise<D | undefined> {
@@ -88,6 +116,7 @@ export class Projection<D extends object> {
   }
 
   async clear(): Promise<void> {
+    this.cache.clear();
     await this.collection.deleteMany({});
   }
 }
