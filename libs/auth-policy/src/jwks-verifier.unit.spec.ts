@@ -18,7 +18,7 @@ interface SigningKey {
   jwk: JwkRecord;
 }
 
-async function signingKey(kid = randomUUID()): Promise<SigningKey> {
+async function signingKey(kid: string = randomUUID()): Promise<SigningKey> {
   const pair = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true });
   const pub = await exportJWK(pair.publicKey);
   // Shaped like GetJwks' answer: every field present, empty where it does not apply.

@@ -1,12 +1,14 @@
 // Roles as the domain names them (`admin`) and as the contract spells them (`ROLE_ADMIN`).
 import type { Role } from '@neuroforge/auth-policy';
-import type { auth } from '@neuroforge/contracts';
+import { auth } from '@neuroforge/contracts';
 
-export type ProtoRole = `${auth.Role}`;
+const TO_PROTO: Record<Role, auth.Role> = {
+  admin: auth.Role.ROLE_ADMIN,
+  developer: auth.Role.ROLE_DEVELOPER,
+  viewer: auth.Role.ROLE_VIEWER,
+};
 
-const TO_PROTO: Record<Role, ProtoRole> = { admin: 'ROLE_ADMIN', developer: 'ROLE_DEVELOPER', viewer: 'ROLE_VIEWER' };
-
-export function roleToProto(role: Role): ProtoRole {
+export function roleToProto(role: Role): auth.Role {
   return TO_PROTO[role];
 }
 

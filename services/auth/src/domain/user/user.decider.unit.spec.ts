@@ -1,3 +1,4 @@
+import { auth } from '@neuroforge/contracts';
 import { DeciderSpecification } from '@neuroforge/events';
 import { describe, it } from 'vitest';
 import type { UserCommand } from './user.commands';
@@ -11,11 +12,16 @@ const register: UserCommand = {
 };
 const registered: UserEvent = {
   type: 'user_registered',
-  data: { userId: 'u1', email: 'ada@example.com', displayName: 'Ada', role: 'ROLE_VIEWER' },
+  data: { userId: 'u1', email: 'ada@example.com', displayName: 'Ada', role: auth.Role.ROLE_VIEWER },
 };
 const promoted: UserEvent = {
   type: 'role_changed',
-  data: { userId: 'u1', previousRole: 'ROLE_VIEWER', role: 'ROLE_DEVELOPER', changedByUserId: 'admin-1' },
+  data: {
+    userId: 'u1',
+    previousRole: auth.Role.ROLE_VIEWER,
+    role: auth.Role.ROLE_DEVELOPER,
+    changedByUserId: 'admin-1',
+  },
 };
 
 describe('User decider', () => {

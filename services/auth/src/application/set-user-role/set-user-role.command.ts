@@ -1,0 +1,6 @@
+import type { Role } from '@neuroforge/auth-policy';
+
+export interface SetUserRoleCommand {
+  userId: string;
+  role: Role;
+}
