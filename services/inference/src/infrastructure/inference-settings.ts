@@ -1,7 +1,8 @@
 // The inference service's settings: the `inference` and `system` config sections, plus a few deployment
 // overrides read from NF_INFERENCE_* variables (outside the validated NEUROFORGE_* namespace because they name
 // test/ops wiring, not product configuration):
-//   NF_INFERENCE_MODEL_DIRS    "name:version=/dir,name:version=/dir" — serve local model folders without the registry
+//   NF_INFERENCE_MODEL_DIRS    "name:version=/dir,…,name@alias=version" — serve local model folders without the
+//                              registry (an alias entry says which version the alias starts at)
 //   NF_INFERENCE_MODELS_TOPIC  topic of model events to follow (default neuroforge.models.events)
 //   NF_INFERENCE_EVENTS_TOPIC  topic generation events go to (default neuroforge.inference.events)
 //   NF_INFERENCE_REDIS_PREFIX  prefix of the response-cache keys (default "nf:inference:")
@@ -32,7 +33,7 @@ export interface InferenceSettings {
   readonly redisUrl: string;
   readonly redisKeyPrefix: string;
   readonly responseCacheTtlSeconds: number;
-  /** `name:version` → folder, from NF_INFERENCE_MODEL_DIRS. */
+  /** `name:version` → folder and `name@alias` → version, from NF_INFERENCE_MODEL_DIRS. */
   readonly localModelDirs: ReadonlyMap<string, string>;
 }
 
@@ -78,10 +79,15 @@ function parseModelDirs(text: string): Map<string, string> {
     .filter(Boolean)) {
     const eq = item.indexOf('=');
     const key = item.slice(0, eq);
-    if (eq < 1 || !/^[a-z0-9][a-z0-9._-]*:[1-9][0-9]*$/.test(key)) {
-      throw new Error(`NF_INFERENCE_MODEL_DIRS: '${item}' must be name:version=/path/to/model-folder`);
+    const value = item.slice(eq + 1);
+    const folder = /^[a-z0-9][a-z0-9._-]*:[1-9][0-9]*$/.test(key);
+    const alias = /^[a-z0-9][a-z0-9._-]*@[a-z0-9][a-z0-9_-]*$/.test(key) && /^[1-9][0-9]*$/.test(value);
+    if (eq < 1 || !(folder || alias)) {
+      throw new Error(
+        `NF_INFERENCE_MODEL_DIRS: '${item}' must be name:version=/path/to/model-folder or name@alias=version`,
+      );
     }
-    dirs.set(key, item.slice(eq + 1));
+    dirs.set(key, value);
   }
   return dirs;
 }

@@ -1,6 +1,6 @@
 // Models served from local folders (NF_INFERENCE_MODEL_DIRS "name:version=/dir"), for tests and single-node
-// setups without the registry. Local folders have no aliases: an alias or a bare name resolves to the highest
-// version mapped for that name.
+// setups without the registry. An alias resolves to the version a `name@alias=version` entry names, else to the
+// highest version mapped for that name; later moves arrive as alias_moved events like the registry's.
 
 import type { ModelSource, ResolvedModel } from '../application/ports/model-source.port';
 import { InferenceError } from '../domain/inference-error';
@@ -18,7 +18,8 @@ export class LocalFolderSource implements ModelSource {
     const versions = [...this.dirs.keys()]
       .filter((key) => key.startsWith(`${ref.name}:`))
       .map((key) => Number(key.slice(ref.name.length + 1)));
-    const version = ref.kind === 'version' ? ref.version : Math.max(...versions);
+    const aliased = ref.kind === 'alias' ? this.dirs.get(`${ref.name}@${ref.alias}`) : undefined;
+    const version = ref.kind === 'version' ? ref.version : aliased ? Number(aliased) : Math.max(...versions);
     const dir = this.dirs.get(`${ref.name}:${version}`);
     if (!dir) throw InferenceError.modelNotFound(refKey(ref), 'no local folder is mapped for it');
     return {
