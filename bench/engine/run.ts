@@ -74,6 +74,7 @@ export interface BenchResult {
   goals: { name: string; value: number; target: string; met: boolean }[];
 }
 
+const DECODE_ROUNDS = 4;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -112,78 +113,81 @@ function measurePrefill(): PrefillRow[] {
   return rows;
 }
 
-// 2. RetNet decode: real states after prompts of each context length, one recurrent step per token.
-async function measureRetNetDecode(model: RetNetModel): Promise<DecodeRow[]> {
-  const prompt = randomTokens(LONGEST, benchRetNetConfig.vocab_size, 7);
-  const states = new Map<number, RetNetState>();
-  let state: RetNetState | undefined;
-  let position = 0;
-  for (const ctx of CONTEXTS) {
-    const from = state ? { state, position } : undefined;
-    const out = await model.prefillWith('chunkwise', prompt.slice(position, ctx), from);
-    state = out.state;
-    position = out.position;
-    states.set(ctx, state);
-  }
-  // Contexts are measured in interleaved rounds so that load from other processes on the machine falls on all of
-  // them alike; each context keeps its own running state and positions.
-  const rows: DecodeRow[] = [];
-  for (const batch of BATCHES) {
-    const runs = CONTEXTS.map((ctx) => ({
-      ctx,
-      state: model.stackStates(Array.from({ length: batch }, () => states.get(ctx) as RetNetState)),
-      positions: Array.from({ length: batch }, () => ctx) as number[],
-      tokens: randomTokens(batch, benchRetNetConfig.vocab_size, ctx + batch),
-      samples: [] as number[],
-    }));
-    const step = async (run: (typeof runs)[number]) => {
-      run.state = (await model.decodeStep(run.tokens, run.positions, run.state)).state;
-      run.positions = run.positions.map((p) => p + 1);
-    };
-    for (const run of runs) await timeMedian(() => step(run), 3, 1);
-    for (let round = 0; round < (batch === 1 ? 6 : 5); round++) {
-      for (const run of runs) run.samples.push(await timeMedian(() => step(run), 0, 3));
-    }
-    for (const run of runs) {
-      const ms = median(run.samples);
-      rows.push({ model: 'retnet', context: run.ctx, batch, msPerStep: ms, tokensPerSecond: (batch * 1000) / ms });
-      log(`  retnet ctx=${run.ctx} batch=${batch}: ${ms.toFixed(2)} ms/step`);
-    }
-  }
-  return rows;
+// 2. Decode. RetNet runs one recurrent step per token from real states after chunkwise prefills of each context;
+// the Transformer runs its decode graph with past K/V of the context length filled with random values (no
+// 8192-token prefill needed: its cost does not depend on the values) and fetches logits and every present K/V, as
+// a decode loop must. Both models and all contexts are measured in interleaved rounds, so that load from other
+// processes on the shared machine falls on all of them alike.
+interface DecodeCase {
+  model: DecodeRow['model'];
+  context: number;
+  batch: number;
+  stepsPerSample: number;
+  step: () => Promise<void>;
+  samples: number[];
 }
 
-// 3. Transformer decode with its KV cache filled with random values of the right shape (no 8192-token prefill).
-async function measureTransformerDecode(): Promise<DecodeRow[]> {
+async function retNetStates(model: RetNetModel): Promise<Map<number, RetNetState>> {
+  const prompt = randomTokens(LONGEST, benchRetNetConfig.vocab_size, 7);
+  const states = new Map<number, RetNetState>();
+  let from: { state: RetNetState; position: number } | undefined;
+  for (const ctx of CONTEXTS) {
+    const out = await model.prefillWith('chunkwise', prompt.slice(from?.position ?? 0, ctx), from);
+    from = { state: out.state, position: out.position };
+    states.set(ctx, out.state);
+  }
+  return states;
+}
+
+function retNetCase(model: RetNetModel, state: RetNetState, ctx: number, batch: number): DecodeCase {
+  let s = model.stackStates(Array.from({ length: batch }, () => state));
+  let positions: number[] = Array.from({ length: batch }, () => ctx);
+  const tokens = randomTokens(batch, benchRetNetConfig.vocab_size, ctx + batch);
+  const step = async () => {
+    s = (await model.decodeStep(tokens, positions, s)).state;
+    positions = positions.map((p) => p + 1);
+  };
+  return { model: 'retnet', context: ctx, batch, stepsPerSample: 3, step, samples: [] };
+}
+
+function transformerCase(session: EngineSession, ctx: number, batch: number): DecodeCase {
   const c = benchTransformerConfig;
-  const session = await EngineSession.create(buildTransformerDecoder(c, 1), {
-    device: 'cpu',
-    intraOpThreads: THREADS,
-    log,
-  });
   const H = c.num_heads;
   const dk = c.embed_dim / H;
+  // One random buffer serves every layer's past K and V: inputs are read, never written, by the graph.
+  const past = new Float32Array(batch * H * ctx * dk).map(() => Math.random() - 0.5);
+  const feeds: Record<string, HostTensor> = {
+    tokens: int64(randomTokens(batch, c.vocab_size, ctx), [batch]),
+    positions: int64(Array(batch).fill(ctx), [batch]),
+  };
+  for (let i = 0; i < c.num_layers; i++) {
+    feeds[pastKeyName(i)] = float32(past, [batch, H, ctx, dk]);
+    feeds[pastValueName(i)] = float32(past, [batch, H, ctx, dk]);
+  }
+  const step = async () => {
+    await session.run(feeds);
+  };
+  return { model: 'transformer', context: ctx, batch, stepsPerSample: ctx * batch >= 32768 ? 1 : 3, step, samples: [] };
+}
+
+async function measureDecode(model: RetNetModel, transformer: EngineSession): Promise<DecodeRow[]> {
+  const states = await retNetStates(model);
   const rows: DecodeRow[] = [];
-  for (const ctx of CONTEXTS) {
-    for (const batch of BATCHES) {
-      // One random buffer serves every layer's past K and V: inputs are read, never written, by the graph.
-      const past = new Float32Array(batch * H * ctx * dk).map(() => Math.random() - 0.5);
-      const feeds: Record<string, HostTensor> = {
-        tokens: int64(randomTokens(batch, c.vocab_size, ctx), [batch]),
-        positions: int64(Array(batch).fill(ctx), [batch]),
-      };
-      for (let i = 0; i < c.num_layers; i++) {
-        feeds[pastKeyName(i)] = float32(past, [batch, H, ctx, dk]);
-        feeds[pastValueName(i)] = float32(past, [batch, H, ctx, dk]);
-      }
-      const big = ctx * batch >= 8192 * 4;
-      // Fetch logits and every present K/V, as a decode loop must to feed the next step.
-      const ms = await timeMedian(() => session.run(feeds), 1, big ? 3 : 10);
-      rows.push({ model: 'transformer', context: ctx, batch, msPerStep: ms, tokensPerSecond: (batch * 1000) / ms });
-      log(`  transformer ctx=${ctx} batch=${batch}: ${ms.toFixed(2)} ms/step`);
+  for (const batch of BATCHES) {
+    const cases = CONTEXTS.flatMap((ctx) => [
+      retNetCase(model, states.get(ctx) as RetNetState, ctx, batch),
+      transformerCase(transformer, ctx, batch),
+    ]);
+    for (const c of cases) await timeMedian(c.step, c.model === 'retnet' ? 3 : 1, 0);
+    for (let round = 0; round < DECODE_ROUNDS; round++) {
+      for (const c of cases) c.samples.push(await timeMedian(c.step, 0, c.stepsPerSample));
+    }
+    for (const c of cases) {
+      const ms = median(c.samples);
+      rows.push({ model: c.model, context: c.context, batch, msPerStep: ms, tokensPerSecond: (batch * 1000) / ms });
+      log(`  ${c.model} ctx=${c.context} batch=${batch}: ${ms.toFixed(2)} ms/step`);
     }
   }
-  await session.dispose();
   return rows;
 }
 
@@ -222,27 +226,28 @@ async function main(): Promise<void> {
   const loadAtStart = loadavg()[0] as number;
   const prefill = measurePrefill();
 
-  log('retnet decode…');
+  log('decode…');
   const model = await RetNetModel.create(benchRetNetConfig, initRetNetWeights(benchRetNetConfig, 1), {
     device: 'cpu',
     intraOpThreads: THREADS,
     chunkSize: PREFILL_CHUNK,
     log,
   });
-  const retnet = await measureRetNetDecode(model);
+  const transformer = await EngineSession.create(buildTransformerDecoder(benchTransformerConfig, 1), {
+    device: 'cpu',
+    intraOpThreads: THREADS,
+    log,
+  });
+  const decode = await measureDecode(model, transformer);
   const provider = model.provider;
   const stateBytes = model.stateBytesPerSequence;
-  await model.dispose();
-
-  log('transformer decode…');
-  const transformer = await measureTransformerDecode();
+  await Promise.all([model.dispose(), transformer.dispose()]);
 
   const memory = CONTEXTS.map((ctx) => ({
     context: ctx,
     retnetStateBytes: stateBytes,
     transformerKvBytes: kvCacheBytes(benchTransformerConfig, ctx),
   }));
-  const decode = [...retnet, ...transformer];
   const result: BenchResult = {
     command: 'npm run bench:engine',
     date: new Date().toISOString(),

@@ -1,10 +1,12 @@
 // RetNet as ONNX graphs (ADR 0001): the parallel, chunkwise and recurrent forms, built from one set of weights.
 //
 // Layout choices (why):
-// - Weights are pre-transposed to [in, out] once and q, rot(q), k, rot(k), [v, 1] and g come out of ONE fused
-//   MatMul per layer: rot(x)·W is a signed column permutation of W, so the rotation costs no extra ops besides
-//   two Mul and an Add; the k columns carry the d_k^-0.5 scale; the "ones column" of v' = [v, 1] is a zero weight
-//   column plus a bias of 1, so the row sums r come out of the same MatMul as the values.
+// - Weights are pre-transposed to [in, out] once and q, k (with the d_k^-0.5 scale folded in), [v, 1] and g come
+//   out of ONE fused MatMul per layer; the "ones column" of v' = [v, 1] is a zero weight column plus a bias of 1,
+//   so the row sums r come out of the same MatMul as the values.
+// - Rotation: x' = x·cos + rot(x)·sin, with rot(x) = x·P for a fixed signed permutation P [d_k, d_k], applied to
+//   q and k together as [.., 2H, d_k]. (Folding P into the projection weights would also work but doubles the
+//   q/k weight bytes that every decode step reads.)
 // - Position-dependent numbers (cos/sin, γ^k, 1/sqrt(c_n)) are float64-computed tables Gathered by absolute
 //   position; decay masks are built once per graph from them and shared by all layers.
 // - Batch and sequence dims are symbolic; positions are per sequence, so one batch may mix positions.
@@ -22,8 +24,8 @@ export interface RetNetGraphOptions {
 }
 
 interface PreparedLayer {
-  wFused: Float32Array; // [d, 4d + H(d_v+1) + D_v]
-  bFused: Float32Array; // [4d + H(d_v+1) + D_v]
+  wFused: Float32Array; // [d, 2d + H(d_v+1) + D_v]
+  bFused: Float32Array; // [2d + H(d_v+1) + D_v]
   retNormW: Float32Array;
   retNormB: Float32Array;
   gnW: Float32Array; // [D_v]
@@ -50,6 +52,7 @@ export interface PreparedRetNet {
   sin: Float32Array; // [N, d_k]
   decayPow: Float32Array; // [N + 2, H]: γ^k, last row 0
   rowScale: Float32Array; // [N, H]: 1/sqrt(c_n)
+  rotation: Float32Array; // [d_k, d_k]: x·P = rot(x)
 }
 
 /** Names of the per-layer state tensors in every form's inputs/outputs. */
@@ -61,7 +64,7 @@ export function prepareRetNet(config: RetNetConfig, weights: WeightMap): Prepare
   const { d, H, dk, dv, Dv, L, V, ffn } = dims;
   const N = config.max_seq_len;
   const layers: PreparedLayer[] = [];
-  const fusedWidth = 4 * d + H * (dv + 1) + Dv;
+  const fusedWidth = 2 * d + H * (dv + 1) + Dv;
   const scale = dk ** -0.5;
   for (let i = 0; i < L; i++) {
     const w = (n: string) => getWeight(weights, `layers.${i}.${n}`);
@@ -71,22 +74,17 @@ export function prepareRetNet(config: RetNetConfig, weights: WeightMap): Prepare
     const wg = w('retention.g_proj.weight');
     const fused = new Float32Array(d * fusedWidth);
     const bias = new Float32Array(fusedWidth);
-    for (let h = 0; h < H; h++) bias[4 * d + h * (dv + 1) + dv] = 1;
+    for (let h = 0; h < H; h++) bias[2 * d + h * (dv + 1) + dv] = 1;
     for (let inp = 0; inp < d; inp++) {
       const row = inp * fusedWidth;
       for (let o = 0; o < d; o++) {
-        // rot(x)_{2j} = −x_{2j+1}, rot(x)_{2j+1} = x_{2j}: a signed permutation of output columns.
-        const partner = o % 2 === 0 ? o + 1 : o - 1;
-        const sign = o % 2 === 0 ? -1 : 1;
         fused[row + o] = wq[o * d + inp] as number;
-        fused[row + d + o] = sign * (wq[partner * d + inp] as number);
-        fused[row + 2 * d + o] = scale * (wk[o * d + inp] as number);
-        fused[row + 3 * d + o] = sign * scale * (wk[partner * d + inp] as number);
+        fused[row + d + o] = scale * (wk[o * d + inp] as number);
       }
       for (let h = 0; h < H; h++) {
-        for (let c = 0; c < dv; c++) fused[row + 4 * d + h * (dv + 1) + c] = wv[(h * dv + c) * d + inp] as number;
+        for (let c = 0; c < dv; c++) fused[row + 2 * d + h * (dv + 1) + c] = wv[(h * dv + c) * d + inp] as number;
       }
-      const gBase = row + 4 * d + H * (dv + 1);
+      const gBase = row + 2 * d + H * (dv + 1);
       for (let o = 0; o < Dv; o++) fused[gBase + o] = wg[o * d + inp] as number;
     }
     layers.push({
@@ -119,7 +117,18 @@ export function prepareRetNet(config: RetNetConfig, weights: WeightMap): Prepare
     sin,
     decayPow: decayPowerTable(gammas, N),
     rowScale: rowScaleTable(gammas, N),
+    rotation: rotationMatrix(dk),
   };
+}
+
+/** P with (x·P)_{2j} = −x_{2j+1}, (x·P)_{2j+1} = x_{2j}. */
+function rotationMatrix(dk: number): Float32Array {
+  const P = new Float32Array(dk * dk);
+  for (let j = 0; j < dk / 2; j++) {
+    P[(2 * j + 1) * dk + 2 * j] = -1;
+    P[2 * j * dk + 2 * j + 1] = 1;
+  }
+  return P;
 }
 
 /** Builds one form as serialized ONNX bytes. */
@@ -157,12 +166,13 @@ interface WeightNames {
   sin: string;
   decayPow: string;
   rowScale: string;
+  rotation: string;
 }
 
 function addWeights(g: GraphBuilder, p: PreparedRetNet): WeightNames {
   const { d, H, dk, dv, Dv, V, ffn } = p.dims;
   const N = p.config.max_seq_len;
-  const fusedWidth = 4 * d + H * (dv + 1) + Dv;
+  const fusedWidth = 2 * d + H * (dv + 1) + Dv;
   const layers = p.layers.map((l, i) => {
     const n = (s: string) => `layers.${i}.${s}`;
     return {
@@ -191,33 +201,37 @@ function addWeights(g: GraphBuilder, p: PreparedRetNet): WeightNames {
     sin: g.initializer('rope_sin', [N, dk], p.sin),
     decayPow: g.initializer('decay_pow', [N + 2, H], p.decayPow),
     rowScale: g.initializer('row_scale', [N, H], p.rowScale),
+    rotation: g.initializer('rotation', [dk, dk], p.rotation),
   };
 }
 
-/** Splits the fused projection into q', k' (rotated, [.., H, d_k] layout as given), v' and g. */
+/** Splits the fused projection into rotated q', k' (split on `headAxis` of `headShape`), v' and g. */
 function projectAndRotate(
   g: GraphBuilder,
   p: PreparedRetNet,
+  w: WeightNames,
   l: LayerNames,
   h: string, // [..., d] normalised input
-  headShape: number[], // reshape target for one head-split projection, e.g. [0, 0, H, d_k]
+  headShape: number[], // reshape target of [q | k] with 2H heads, e.g. [0, 0, 2H, d_k]
+  headAxis: number,
   cos: string, // broadcastable to headShape
   sin: string,
 ): { q: string; k: string; v: string; gate: string } {
   const { d, H, dv, Dv } = p.dims;
-  const proj = linear(g, h, l.wFused, l.bFused); // [..., 4d + H(d_v+1) + D_v]
-  const [q, qr, k, kr, v, gate] = g.node(
+  const proj = linear(g, h, l.wFused, l.bFused); // [..., 2d + H(d_v+1) + D_v]
+  const [qk, v, gate] = g.node(
     'Split',
-    [proj, g.constInt64([d, d, d, d, H * (dv + 1), Dv])],
+    [proj, g.constInt64([2 * d, H * (dv + 1), Dv])],
     { axis: -1 },
-    {
-      outputs: 6,
-    },
-  ) as [string, string, string, string, string, string];
-  const shape = g.constInt64(headShape);
-  const rotate = (x: string, xr: string) =>
-    g.op('Add', [g.op('Mul', [g.op('Reshape', [x, shape]), cos]), g.op('Mul', [g.op('Reshape', [xr, shape]), sin])]);
-  return { q: rotate(q, qr), k: rotate(k, kr), v, gate };
+    { outputs: 3 },
+  ) as [string, string, string];
+  const heads = g.op('Reshape', [qk, g.constInt64(headShape)]); // [..., 2H, d_k]
+  const rotated = g.op('Add', [g.op('Mul', [heads, cos]), g.op('Mul', [g.op('MatMul', [heads, w.rotation]), sin])]);
+  const [q, k] = g.node('Split', [rotated, g.constInt64([H, H])], { axis: headAxis }, { outputs: 2 }) as [
+    string,
+    string,
+  ];
+  return { q, k, v, gate };
 }
 
 /** GroupNorm(H groups) + affine + swish gate + output projection: o [..., H, d_v] → [..., d]. */
@@ -316,7 +330,7 @@ function buildSequence(
   for (let i = 0; i < L; i++) {
     const l = w.layers[i] as LayerNames;
     const h = layerNorm(g, x, l.retNormW, l.retNormB, p.config.layer_norm_eps);
-    const { q, k, v, gate } = projectAndRotate(g, p, l, h, [0, 0, H, dk], cos, sin); // q, k: [B, C, H, d_k]
+    const { q, k, v, gate } = projectAndRotate(g, p, w, l, h, [0, 0, 2 * H, dk], 2, cos, sin); // q, k: [B, C, H, d_k]
     const qh = g.op('Transpose', [q], { perm: [0, 2, 1, 3] }); // [B, H, C, d_k]
     const khT = g.op('Transpose', [k], { perm: [0, 2, 3, 1] }); // [B, H, d_k, C]
     const vh = g.op('Transpose', [g.op('Reshape', [v, g.constInt64([0, 0, H, dv + 1])])], { perm: [0, 2, 1, 3] }); // [B, H, C, d_v+1]
@@ -359,7 +373,7 @@ function buildRecurrent(g: GraphBuilder, p: PreparedRetNet, w: WeightNames): voi
   for (let i = 0; i < L; i++) {
     const l = w.layers[i] as LayerNames;
     const h = layerNorm(g, x, l.retNormW, l.retNormB, p.config.layer_norm_eps);
-    const { q, k, v, gate } = projectAndRotate(g, p, l, h, [0, H, 1, dk], cos, sin); // q, k: [B, H, 1, d_k]
+    const { q, k, v, gate } = projectAndRotate(g, p, w, l, h, [0, 2 * H, 1, dk], 1, cos, sin); // q, k: [B, H, 1, d_k]
     const kCol = g.op('Reshape', [k, g.constInt64([0, H, dk, 1])]); // [B, H, d_k, 1]
     const vRow = g.op('Reshape', [v, g.constInt64([0, H, 1, dv + 1])]); // [B, H, 1, d_v+1]
     // Σ_n = γ Σ_{n−1} + k_nᵀ v'_n

@@ -15,6 +15,11 @@ export interface RuntimeOptions {
   /** Threads inside one operator (0 or unset: ORT's default, one per core). */
   intraOpThreads?: number;
   graphOptimizationLevel?: GraphOptimizationLevel;
+  /**
+   * Let idle intra-op threads spin-wait for the next run (ORT's default). Off by default here: a model holds several
+   * sessions and a server several models, and spinning threads of one session steal cores from the one running.
+   */
+  spinWait?: boolean;
   /** Receives the one line that says which provider runs this session. */
   log?: (line: string) => void;
 }
@@ -63,6 +68,7 @@ export class EngineSession {
           executionProviders: [provider],
           graphOptimizationLevel: opts.graphOptimizationLevel ?? 'all',
           ...(opts.intraOpThreads ? { intraOpNumThreads: opts.intraOpThreads } : {}),
+          extra: { session: { intra_op: { allow_spinning: opts.spinWait ? '1' : '0' } } },
           // Probing an unavailable provider makes ORT print its own error; keep that quiet unless it is the last.
           logSeverityLevel: isLast ? 2 : 4,
         });

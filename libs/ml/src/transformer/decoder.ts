@@ -40,6 +40,12 @@ export function buildTransformerDecoder(c: TransformerConfig, seed: number): Uin
   const sinT = g.initializer('rope_sin', [c.max_seq_len, dk], sin);
   const cosP = g.op('Unsqueeze', [g.op('Gather', [cosT, positions], { axis: 0 }), g.constInt64([1, 2])]); // [B, 1, 1, d_k]
   const sinP = g.op('Unsqueeze', [g.op('Gather', [sinT, positions], { axis: 0 }), g.constInt64([1, 2])]);
+  const P = new Float32Array(dk * dk); // x·P = rot(x): (2j, 2j+1) → (−x_{2j+1}, x_{2j})
+  for (let j = 0; j < dk / 2; j++) {
+    P[(2 * j + 1) * dk + 2 * j] = -1;
+    P[2 * j * dk + 2 * j + 1] = 1;
+  }
+  const rotation = g.initializer('rotation', [dk, dk], P);
   const ones = (n: number) => new Float32Array(n).fill(1);
   const lin = (out: number, inp: number, scale = 1) =>
     transpose2d(rng.normals(out * inp, scale / Math.sqrt(inp)), out, inp);
@@ -61,37 +67,23 @@ export function buildTransformerDecoder(c: TransformerConfig, seed: number): Uin
       g.initializer(n('attn_norm.bias'), [d], new Float32Array(d)),
       c.layer_norm_eps,
     );
-    // Fused [q, rot(q), k, rot(k), v] projection; the softmax scale d_k^-0.5 is folded into q.
+    // Fused [q, k, v] projection (the softmax scale d_k^-0.5 folded into q), rotary as x·cos + (x·P)·sin on
+    // q and k together, as in the RetNet graphs.
     const wq = lin(d, d, dk ** -0.5);
     const wk = lin(d, d);
-    const fused = new Float32Array(d * 5 * d);
     const wv = lin(d, d);
+    const fused = new Float32Array(d * 3 * d);
     for (let r = 0; r < d; r++) {
-      for (let o = 0; o < d; o++) {
-        const partner = o % 2 === 0 ? o + 1 : o - 1;
-        const sign = o % 2 === 0 ? -1 : 1;
-        fused[r * 5 * d + o] = wq[r * d + o] as number;
-        fused[r * 5 * d + d + o] = sign * (wq[r * d + partner] as number);
-        fused[r * 5 * d + 2 * d + o] = wk[r * d + o] as number;
-        fused[r * 5 * d + 3 * d + o] = sign * (wk[r * d + partner] as number);
-        fused[r * 5 * d + 4 * d + o] = wv[r * d + o] as number;
-      }
+      fused.set(wq.subarray(r * d, (r + 1) * d), r * 3 * d);
+      fused.set(wk.subarray(r * d, (r + 1) * d), r * 3 * d + d);
+      fused.set(wv.subarray(r * d, (r + 1) * d), r * 3 * d + 2 * d);
     }
-    const proj = linear(g, h, g.initializer(n('attn.qkv_fused'), [d, 5 * d], fused)); // [B, 5d]
-    const [q, qr, k, kr, v] = g.node(
-      'Split',
-      [proj, g.constInt64([d, d, d, d, d])],
-      { axis: -1 },
-      { outputs: 5 },
-    ) as string[];
-    const rot = (a: string, b: string) =>
-      g.op('Add', [
-        g.op('Mul', [g.op('Reshape', [a as string, headShape]), cosP]),
-        g.op('Mul', [g.op('Reshape', [b as string, headShape]), sinP]),
-      ]);
-    const qh = rot(q as string, qr as string); // [B, H, 1, d_k]
-    const kh = rot(k as string, kr as string);
-    const vh = g.op('Reshape', [v as string, headShape]);
+    const proj = linear(g, h, g.initializer(n('attn.qkv_fused'), [d, 3 * d], fused)); // [B, 3d]
+    const [qk, v] = g.node('Split', [proj, g.constInt64([2 * d, d])], { axis: -1 }, { outputs: 2 }) as [string, string];
+    const heads = g.op('Reshape', [qk, g.constInt64([0, 2 * H, 1, dk])]); // [B, 2H, 1, d_k]
+    const rotated = g.op('Add', [g.op('Mul', [heads, cosP]), g.op('Mul', [g.op('MatMul', [heads, rotation]), sinP])]);
+    const [qh, kh] = g.node('Split', [rotated, g.constInt64([H, H])], { axis: 1 }, { outputs: 2 }) as [string, string]; // [B, H, 1, d_k]
+    const vh = g.op('Reshape', [v, headShape]);
     const pastK = g.input(pastKeyName(i), 'float32', ['batch', H, 'past', dk]);
     const pastV = g.input(pastValueName(i), 'float32', ['batch', H, 'past', dk]);
     const presentK = g.op('Concat', [pastK, kh], { axis: 2 }); // [B, H, P+1, d_k]
