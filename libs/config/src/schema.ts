@@ -171,6 +171,12 @@ const auth = {
 
 const gateway = {
   rate_limit_per_minute: int(600, 'Requests per minute per API key or user (0 disables).', { min: 0 }),
+  tokens_per_minute: int(100_000, 'Generated tokens per minute per API key or user (0 disables).', { min: 0 }),
+  rate_limit_window_seconds: int(
+    60,
+    'Rate-limit window; both per-minute limits are scaled to it (tests use a few seconds).',
+    { min: 1, max: 3600 },
+  ),
   max_body_bytes: int(10 * MiB, 'Largest accepted request body.', { min: 1024 }),
   cors_origins: list(['http://127.0.0.1:8000'], 'Allowed CORS origins (`*` allows any).', {
     pattern: /^(\*|https?:\/\/.+)$/,

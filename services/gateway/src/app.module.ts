@@ -1,12 +1,40 @@
 import { Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
 import { HealthController } from '@neuroforge/service-kit';
+import { GenerationService } from './application/generation/generation.service';
 import { GetSystemHealthHandler } from './application/get-system-health/get-system-health.handler';
 import { SERVICE_READINESS_PORT } from './application/get-system-health/service-readiness.port';
+import { AuthGuard } from './edge/auth.guard';
+import { CredentialVerifier } from './edge/credential-verifier';
+import { ErrorEnvelopeFilter } from './edge/error-envelope.filter';
+import { RateLimitGuard } from './edge/rate-limit.guard';
+import { RouteTable } from './edge/route-table';
+import { Upstreams } from './infrastructure/grpc/upstreams';
 import { HttpServiceReadinessAdapter } from './infrastructure/http-service-readiness.adapter';
-import { SystemHealthHttpController } from './interface/http/system-health.http.controller';
+import { RateLimiter } from './infrastructure/redis/rate-limiter';
+import { GatewayRedis } from './infrastructure/redis/redis.provider';
+import { GATEWAY_CONTROLLERS } from './interface/http/controllers';
+import { DocsHttpController } from './interface/http/docs.http.controller';
+import { ChatWsHandler } from './interface/ws/chat.ws.handler';
+import { OpenApiDocument } from './openapi/openapi.provider';
 
 @Module({
-  controllers: [HealthController, SystemHealthHttpController],
-  providers: [GetSystemHealthHandler, { provide: SERVICE_READINESS_PORT, useClass: HttpServiceReadinessAdapter }],
+  controllers: [HealthController, DocsHttpController, ...GATEWAY_CONTROLLERS],
+  providers: [
+    GetSystemHealthHandler,
+    { provide: SERVICE_READINESS_PORT, useClass: HttpServiceReadinessAdapter },
+    Upstreams,
+    GatewayRedis,
+    RateLimiter,
+    CredentialVerifier,
+    GenerationService,
+    ChatWsHandler,
+    OpenApiDocument,
+    RouteTable,
+    ErrorEnvelopeFilter,
+    // Order matters: authentication first (it sets the principal), then the rate limit keyed on it.
+    { provide: APP_GUARD, useClass: AuthGuard },
+    { provide: APP_GUARD, useClass: RateLimitGuard },
+  ],
 })
 export class AppModule {}

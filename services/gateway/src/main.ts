@@ -1,6 +1,6 @@
-// The gateway: the public HTTP API on :8000 (REST /api/v1; OpenAI-compatible /v1 and WebSocket come later).
+// The gateway: the public HTTP API on :8000 (REST /api/v1, OpenAI-compatible /v1, WebSocket /ws/chat).
 import './telemetry';
 import { runService } from '@neuroforge/service-kit';
-import { AppModule } from './app.module';
+import { GATEWAY_SERVICE } from './gateway.definition';
 
-runService({ name: 'gateway', module: AppModule, dependencies: ['redis'], http: true });
+runService(GATEWAY_SERVICE);

@@ -1,0 +1,25 @@
+import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
+import type { NeuroForgeConfig } from '@neuroforge/config';
+import { SERVICE_CONFIG } from '@neuroforge/service-kit';
+import Redis from 'ioredis';
+
+/** The gateway's Redis connection (rate-limit counters, revocation marks); commands are bounded to 500 ms. */
+@Injectable()
+export class GatewayRedis implements OnModuleDestroy {
+  readonly client: Redis;
+
+  constructor(@Inject(SERVICE_CONFIG) config: NeuroForgeConfig) {
+    this.client = new Redis(config.stack.redis_url, {
+      maxRetriesPerRequest: 1,
+      commandTimeout: 500,
+      retryStrategy: () => 500,
+      lazyConnect: false,
+    });
+    // Errors surface on the commands that fail; the connection keeps retrying on its own.
+    this.client.on('error', () => undefined);
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    this.client.disconnect();
+  }
+}
