@@ -17,6 +17,7 @@ import { deleteTopics, ensureTopics } from '@neuroforge/events';
 import { initRetNetWeights, parseRetNetConfig, saveModel } from '@neuroforge/ml';
 import { bootstrapService, type RunningService } from '@neuroforge/service-kit';
 import { freePort } from '@neuroforge/service-kit/testing';
+import { Redis } from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
 import { AppModule } from '../src/app.module';
 import type { ModelServing } from '../src/application/model-serving';
@@ -57,6 +58,8 @@ export interface InferenceHarness {
   /** Folders of tiny versions 1 and 2. */
   modelDirs: string[];
   metrics(): Promise<string>;
+  /** Deletes this test's response-cache keys from Redis. */
+  clearResponseCache(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -102,6 +105,7 @@ export async function startInference(env: Record<string, string> = {}): Promise<
   await service.app.get(DefaultModelLoader).whenLoaded();
   await service.app.get(ModelEventsConsumer).ready();
   const client = new InferenceClient(`127.0.0.1:${grpcPort}`);
+  const redis = new Redis('redis://127.0.0.1:6379');
   return {
     service,
     client,
@@ -112,7 +116,13 @@ export async function startInference(env: Record<string, string> = {}): Promise<
     redisPrefix,
     modelDirs: [v1, v2],
     metrics: async () => (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text(),
+    clearResponseCache: async () => {
+      const keys = await redis.keys(`${redisPrefix}*`);
+      if (keys.length) await redis.del(...keys);
+    },
     close: async () => {
+      await redis.keys(`${redisPrefix}*`).then((keys) => (keys.length ? redis.del(...keys) : 0));
+      redis.disconnect();
       client.close();
       await service.shutdown();
       await deleteTopics(kafka, [modelsTopic, eventsTopic, `${modelsTopic}.dlq`]).catch(() => undefined);
@@ -183,6 +193,7 @@ export class InferenceClient {
       call.on('end', () => resolve(messages));
       call.on('error', reject);
     });
+    done.catch(() => undefined); // a test that cancels may never await it
     return { messages, done, cancel: () => call.cancel() };
   }
 

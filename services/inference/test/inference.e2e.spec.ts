@@ -1,6 +1,38 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { initRetNetWeights, parseRetNetConfig, saveModel } from '@neuroforge/ml';
 import { describeServiceLifecycle } from '@neuroforge/service-kit/testing';
+import { afterAll } from 'vitest';
+
+// Inference is ready only once a model is loaded: give it a tiny seeded-random RetNet as a local folder, so the
+// process is ready on its own, without a model registry.
+const dirs: string[] = [];
+afterAll(async () => {
+  await Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true })));
+});
 
 describeServiceLifecycle('inference', {
-  dependencies: ['kafka', 'redis'],
+  dependencies: ['kafka', 'redis', 'model'],
   grpcServices: ['neuroforge.inference.v1.InferenceService'],
+  env: async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'nf-inference-lifecycle-'));
+    dirs.push(dir);
+    const config = parseRetNetConfig({
+      vocab_size: 272,
+      embed_dim: 32,
+      num_heads: 4,
+      num_layers: 2,
+      ffn_dim: 64,
+      max_seq_len: 256,
+      tokenizer: 'byte',
+    });
+    await saveModel(dir, { config, weights: initRetNetWeights(config, 7) });
+    return {
+      NF_INFERENCE_MODEL_DIRS: `tiny:1=${dir},tiny@latest=1`,
+      NEUROFORGE_INFERENCE__DEFAULT_MODEL: 'tiny',
+      NEUROFORGE_SYSTEM__DEVICE: 'cpu',
+      NEUROFORGE_SYSTEM__INTRA_OP_THREADS: '1',
+    };
+  },
 });

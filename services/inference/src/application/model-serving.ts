@@ -48,6 +48,8 @@ export class ModelServing {
   private readonly loadingRoutes = new Map<string, Promise<ModelInstance>>();
   readonly prefixCache: PrefixStateCache<DecodeState>;
   private readonly retiring = new Set<Promise<void>>();
+  /** Models deleted in the registry: refused until an alias of theirs moves again (a re-created model). */
+  private readonly deleted = new Set<string>();
 
   constructor(
     private readonly source: ModelSource,
@@ -69,6 +71,7 @@ export class ModelServing {
     const key = refKey(ref);
     const current = this.routes.get(key);
     if (current) return current;
+    if (this.deleted.has(ref.name)) throw InferenceError.modelNotFound(key, 'the model was deleted');
     let loading = this.loadingRoutes.get(key);
     if (!loading) {
       loading = (async () => {
@@ -99,6 +102,7 @@ export class ModelServing {
    * replayed event whose version is already served).
    */
   async aliasMoved(name: string, alias: string, version: number): Promise<number> {
+    this.deleted.delete(name);
     const followed = `${name}@${alias}`;
     const keys = [...this.follows].filter(([, f]) => f === followed).map(([key]) => key);
     let moved = 0;
@@ -116,6 +120,7 @@ export class ModelServing {
 
   /** A model was deleted: nothing routes to it any more; in-flight requests finish first. */
   modelDeleted(name: string): number {
+    this.deleted.add(name);
     let removed = 0;
     for (const [key, instance] of [...this.routes]) {
       if (instance.resolved.name !== name) continue;
