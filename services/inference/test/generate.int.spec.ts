@@ -155,9 +155,9 @@ describe('inference service over gRPC', () => {
     expect(health.status).toBe('MODEL_STATUS_SERVING');
     expect(health.probeLatencyMs).toBeGreaterThan(0);
     expect((await h.client.modelHealth('other')).status).toBe('MODEL_STATUS_NOT_LOADED');
-    const ready = await (
-      await fetch(h.service.ports.metrics ? `http://127.0.0.1:${h.service.ports.metrics}/health/ready` : '')
-    ).json();
+    const ready = (await (await fetch(`http://127.0.0.1:${h.service.ports.metrics}/health/ready`)).json()) as {
+      dependencies: { name: string }[];
+    };
     expect(ready.dependencies.map((d: { name: string }) => d.name)).toContain('model');
   });
 
