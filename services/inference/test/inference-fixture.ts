@@ -67,7 +67,10 @@ export interface InferenceHarness {
  * Starts the service with model `tiny` (versions 1 and 2 as local folders, `tiny@latest` at version 1) as its
  * default model; `env` adds or overrides NEUROFORGE_* settings.
  */
-export async function startInference(env: Record<string, string> = {}): Promise<InferenceHarness> {
+export async function startInference(
+  env: Record<string, string> = {},
+  options: { waitForDefaultModel?: boolean } = {},
+): Promise<InferenceHarness> {
   const root = await mkdtemp(join(tmpdir(), 'nf-inference-test-'));
   const v1 = await writeTinyModel(join(root, 'tiny-1'), 11);
   const v2 = await writeTinyModel(join(root, 'tiny-2'), 22);
@@ -102,7 +105,7 @@ export async function startInference(env: Record<string, string> = {}): Promise<
     dependencies: ['kafka', 'redis'],
     grpc: () => grpcPackageOptions('inference'),
   });
-  await service.app.get(DefaultModelLoader).whenLoaded();
+  if (options.waitForDefaultModel ?? true) await service.app.get(DefaultModelLoader).whenLoaded();
   await service.app.get(ModelEventsConsumer).ready();
   const client = new InferenceClient(`127.0.0.1:${grpcPort}`);
   const redis = new Redis('redis://127.0.0.1:6379');
