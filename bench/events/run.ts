@@ -92,7 +92,7 @@ async function runKit(writers: number, connection: mongoose.Connection): Promise
   await ensureTopics(kafka, [topic], PARTITIONS);
   const store = new MongoEventStore(connection, { service: 'bench', context: 'bench', collection: `events_${id()}` });
   await store.init();
-  const relay = new OutboxRelay({ store, kafka, topic, pollIntervalMs: 5, leaseName: `bench-${id()}` });
+  const relay = new OutboxRelay({ store, kafka, topic, leaseName: `bench-${id()}` });
   const projection = new Projection<{ versions: number }>(store.db, 'bench', `view_${id()}`).on(
     'neuroforge.bench.version_added.v1',
     (doc) => ({ versions: (doc?.versions ?? 0) + 1 }),

@@ -67,6 +67,21 @@ describe('MongoEventStore', () => {
     );
   });
 
+  it('rejects an expected version that falls inside a multi-event commit, so commits never overlap', async () => {
+    const stream = uniqueName('counter');
+    await store.appendToStream(stream, [inc(1), inc(2), inc(3)], { expectedVersion: 0 });
+    const other = new MongoEventStore(connection, { service: 'model-registry', context: 'models' });
+    for (const writer of [store, other]) {
+      await expect(writer.appendToStream(stream, [inc()], { expectedVersion: 2 })).rejects.toBeInstanceOf(
+        VersionConflictError,
+      );
+      await expect(writer.appendToStream(stream, [inc()], { expectedVersion: 4 })).rejects.toBeInstanceOf(
+        VersionConflictError,
+      );
+    }
+    expect((await store.readStream(stream)).map((e) => e.version)).toEqual([1, 2, 3]);
+  });
+
   it("'no_stream' fails on an existing stream; 'any' appends after whatever is there", async () => {
     const stream = uniqueName('counter');
     await store.appendToStream(stream, [inc()], { expectedVersion: 'no_stream' });

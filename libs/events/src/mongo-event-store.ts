@@ -68,6 +68,8 @@ export interface MongoEventStoreOptions {
 
 // An `any` append only loses a race to another append of the same stream; a few rounds always suffice.
 const ANY_VERSION_ATTEMPTS = 20;
+// Streams whose last-seen head is remembered (see `knownHeads`).
+const KNOWN_HEADS = 10_000;
 
 export class MongoEventStore implements EventStore {
   readonly source: string;
@@ -76,6 +78,10 @@ export class MongoEventStore implements EventStore {
   readonly commits: mongo.Collection<CommitDocument>;
   private readonly counters: mongo.Collection<{ _id: string; seq: number }>;
   private readonly counterId: string;
+  // The last commit end this instance saw per stream (from a read or its own append). An expected version
+  // that is a known commit end needs no head check before the insert: it is a boundary and not ahead of the
+  // stream, so the unique index alone decides the race. Saves one round trip per handleCommand.
+  private readonly knownHeads = new Map<string, number>();
 
   constructor(connection: Connection, options: MongoEventStoreOptions) {
     const db = connection.db;
@@ -123,11 +129,13 @@ export class MongoEventStore implements EventStore {
 
   async readStream<E extends Event>(streamId: string, options: ReadStreamOptions = {}): Promise<StoredEvent<E>[]> {
     const fromVersion = options.fromVersion ?? 1;
-    const commits = await this.commits
-      .find({ streamId, lastVersion: { $gte: fromVersion } })
-      .sort({ version: 1 })
-      .toArray();
-    return commits.flatMap((commit) => this.toStoredEvents<E>(commit)).filter((e) => e.version >= fromVersion);
+    // Equality only: FerretDB pushes it down to PostgreSQL, a range on lastVersion it would not.
+    const commits = (await this.commits.find({ streamId }).toArray()).sort((a, b) => a.version - b.version);
+    this.rememberHead(streamId, commits.at(-1)?.lastVersion ?? 0);
+    return commits
+      .filter((commit) => commit.lastVersion >= fromVersion)
+      .flatMap((commit) => this.toStoredEvents<E>(commit))
+      .filter((e) => e.version >= fromVersion);
   }
 
   async readAll(options: ReadAllOptions = {}): Promise<StoredEvent[]> {
@@ -148,6 +156,12 @@ export class MongoEventStore implements EventStore {
   async streamVersion(streamId: string): Promise<number> {
     const head = await this.commits.findOne({ streamId }, { sort: { version: -1 }, projection: { lastVersion: 1 } });
     return head?.lastVersion ?? 0;
+  }
+
+  private rememberHead(streamId: string, version: number): void {
+    this.knownHeads.delete(streamId); // re-insert: the Map's order is then least recently used first
+    this.knownHeads.set(streamId, version);
+    if (this.knownHeads.size > KNOWN_HEADS) this.knownHeads.delete(this.knownHeads.keys().next().value as string);
   }
 
   /** Turns a commit document into its events with full envelopes (used by readers and the outbox relay). */
@@ -186,8 +200,14 @@ export class MongoEventStore implements EventStore {
     options: AppendOptions,
   ): Promise<AppendResult<E>> {
     // 1. Check the expectation against the stream head. Besides failing fast, this guarantees a commit always
-    //    starts right after the head, so commits tile the stream and the unique index sees every race.
-    const current = await this.streamVersion(streamId);
+    //    starts right after a commit end the stream really has, so commits tile the stream and the unique
+    //    index sees every race. Skipped when the expected version is already known to be such an end.
+    const trusted = expected === 'no_stream' || expected === 0 || this.knownHeads.get(streamId) === expected;
+    const current = trusted
+      ? expected === 'no_stream'
+        ? 0
+        : (expected as number)
+      : await this.streamVersion(streamId);
     if ((expected === 'no_stream' && current !== 0) || (typeof expected === 'number' && current !== expected)) {
       throw new VersionConflictError(streamId, expected, current);
     }
@@ -239,6 +259,7 @@ export class MongoEventStore implements EventStore {
       if (isDuplicateKeyError(error)) throw new VersionConflictError(streamId, expected, undefined);
       throw error;
     }
+    this.rememberHead(streamId, commit.lastVersion);
     return { nextExpectedVersion: commit.lastVersion, events: this.toStoredEvents<E>(commit) };
   }
 }

@@ -42,6 +42,7 @@ export class OutboxRelay {
   private running = false;
   private loop: Promise<void> | undefined;
   private wake: (() => void) | undefined;
+  private nudged = false;
   private connected = false;
 
   constructor(private readonly options: OutboxRelayOptions) {
@@ -79,6 +80,7 @@ export class OutboxRelay {
 
   /** Wakes a sleeping loop now (e.g. right after an append) instead of at the next poll. */
   nudge(): void {
+    this.nudged = true; // remembered if the loop is mid-round, so the next sleep is skipped
     this.wake?.();
   }
 
@@ -160,12 +162,18 @@ export class OutboxRelay {
   }
 
   private sleep(ms: number): Promise<void> {
+    if (this.nudged || !this.running) {
+      this.nudged = false;
+      return Promise.resolve();
+    }
     return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done(): void {
+      const done = (): void => {
         clearTimeout(timer);
+        this.wake = undefined;
+        this.nudged = false;
         resolve();
-      }
+      };
+      const timer = setTimeout(done, ms);
       this.wake = done;
     });
   }
