@@ -249,12 +249,13 @@ describe('model registry over gRPC', () => {
     const list = (includeDeleted: boolean) =>
       registry.client
         .call('listModels', { tag: 'to-delete', includeDeleted })
-        .then((r) => r.models.map((m: { name: string }) => m.name));
+        .then((r) => r.models as { name: string; deleted: boolean }[]);
+    // The projection has applied the deletion once the listing with deleted models shows it deleted.
     await eventually(
       () => list(true),
-      (names) => names.includes(name),
+      (models) => models.some((m) => m.name === name && m.deleted),
     );
-    expect(await list(false)).not.toContain(name);
+    expect((await list(false)).map((m) => m.name)).not.toContain(name);
   });
 
   it('updates description and tags, leaving unset fields alone', async () => {
