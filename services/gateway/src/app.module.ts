@@ -1,6 +1,5 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
-import { HealthController } from '@neuroforge/service-kit';
 import { GenerationService } from './application/generation/generation.service';
 import { GetSystemHealthHandler } from './application/get-system-health/get-system-health.handler';
 import { SERVICE_READINESS_PORT } from './application/get-system-health/service-readiness.port';
@@ -15,11 +14,12 @@ import { RateLimiter } from './infrastructure/redis/rate-limiter';
 import { GatewayRedis } from './infrastructure/redis/redis.provider';
 import { GATEWAY_CONTROLLERS } from './interface/http/controllers';
 import { DocsHttpController } from './interface/http/docs.http.controller';
+import { GatewayHealthHttpController } from './interface/http/health.http.controller';
 import { ChatWsHandler } from './interface/ws/chat.ws.handler';
 import { OpenApiDocument } from './openapi/openapi.provider';
 
 @Module({
-  controllers: [HealthController, DocsHttpController, ...GATEWAY_CONTROLLERS],
+  controllers: [GatewayHealthHttpController, DocsHttpController, ...GATEWAY_CONTROLLERS],
   providers: [
     GetSystemHealthHandler,
     { provide: SERVICE_READINESS_PORT, useClass: HttpServiceReadinessAdapter },

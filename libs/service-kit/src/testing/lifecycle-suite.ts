@@ -8,6 +8,8 @@ export interface LifecycleExpectations {
   dependencies: string[];
   /** Service names reflection must list besides health and reflection themselves. */
   grpcServices?: string[];
+  /** Extra environment the service needs to become ready on its own (e.g. a local model for inference). */
+  env?: () => Promise<Record<string, string>>;
 }
 
 /**
@@ -20,9 +22,9 @@ export function describeServiceLifecycle(name: ServiceName, expected: LifecycleE
 
     beforeAll(async () => {
       ensureBuilt(name);
-      service = await ServiceProcess.start(name);
-      await service.waitForReady(200);
-    }, 60_000);
+      service = await ServiceProcess.start(name, (await expected.env?.()) ?? {});
+      await service.waitForReady(200, 60_000);
+    }, 120_000);
 
     afterAll(async () => {
       await service?.stop('SIGKILL');

@@ -1,5 +1,5 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import type { ServiceName } from '@neuroforge/config';
@@ -21,8 +21,8 @@ export function freePort(): Promise<number> {
 
 /**
  * Builds `name`'s dist/ and the libraries it references (incremental; serialised with a lock so parallel test
- * files do not write the same outputs at once). Only that service's project graph: an error elsewhere in the
- * repository does not stop its end-to-end test.
+ * files do not write the same outputs at once). Type errors still emit JavaScript and are the typecheck's to
+ * report, so they only fail the test when no dist/main.js came out of the build.
  */
 export function ensureBuilt(name: ServiceName): void {
   mkdirSync(join(REPO_ROOT, '.stack'), { recursive: true });
@@ -35,7 +35,10 @@ export function ensureBuilt(name: ServiceName): void {
     });
   } catch (error) {
     const output = (error as { stdout?: Buffer }).stdout?.toString() ?? String(error);
-    throw new Error(`tsc -b ${project} failed:\n${output}`);
+    if (!existsSync(join(REPO_ROOT, 'services', name, 'dist/main.js'))) {
+      throw new Error(`tsc -b ${project} produced no dist/main.js:\n${output}`);
+    }
+    console.warn(`tsc -b ${project} reported errors (testing the JavaScript it emitted):\n${output}`);
   }
 }
 
