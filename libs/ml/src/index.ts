@@ -1,5 +1,6 @@
 // The NeuroForge engine: ONNX graph builder, RetNet/MoE/multimodal models, tokenizers, generation, runtime.
 // Each area exports its public API here.
+export * from './embedding';
 export * from './generation';
 export * from './onnx';
 export * from './retnet';

@@ -21,6 +21,12 @@ export type RetNetForm = 'parallel' | 'chunkwise' | 'recurrent';
 export interface RetNetGraphOptions {
   /** 'all': logits for every position; 'last': only the last position's, `[batch, vocab]` (prefill). */
   logits?: 'all' | 'last';
+  /**
+   * Replaces the language-model head (parallel form only): receives the final-normed hidden states
+   * `[batch, seq, d]` and declares the graph's outputs itself. The graph then has no state outputs and no lm_head
+   * weight. Encoders (embeddings: masked mean pooling) are built this way from the same layers.
+   */
+  head?: (g: GraphBuilder, hidden: string) => void;
 }
 
 interface PreparedLayer {
@@ -133,10 +139,11 @@ function rotationMatrix(dk: number): Float32Array {
 
 /** Builds one form as serialized ONNX bytes. */
 export function buildRetNetGraph(p: PreparedRetNet, form: RetNetForm, opts: RetNetGraphOptions = {}): Uint8Array {
-  const g = new GraphBuilder(`retnet_${form}`);
-  const w = addWeights(g, p);
+  if (opts.head && form !== 'parallel') throw new Error(`a custom head needs the parallel form, not ${form}`);
+  const g = new GraphBuilder(opts.head ? 'retnet_encoder' : `retnet_${form}`);
+  const w = addWeights(g, p, !opts.head);
   if (form === 'recurrent') buildRecurrent(g, p, w);
-  else buildSequence(g, p, w, form, opts.logits ?? 'all');
+  else buildSequence(g, p, w, form, opts.logits ?? 'all', opts.head);
   return g.serialize();
 }
 
@@ -169,7 +176,7 @@ interface WeightNames {
   rotation: string;
 }
 
-function addWeights(g: GraphBuilder, p: PreparedRetNet): WeightNames {
+function addWeights(g: GraphBuilder, p: PreparedRetNet, withLmHead: boolean): WeightNames {
   const { d, H, dk, dv, Dv, V, ffn } = p.dims;
   const N = p.config.max_seq_len;
   const fusedWidth = 2 * d + H * (dv + 1) + Dv;
@@ -196,7 +203,7 @@ function addWeights(g: GraphBuilder, p: PreparedRetNet): WeightNames {
     layers,
     finalNormW: g.initializer('final_norm.weight', [d], p.finalNormW),
     finalNormB: g.initializer('final_norm.bias', [d], p.finalNormB),
-    lmHead: g.initializer('lm_head.weight_t', [d, V], p.lmHead),
+    lmHead: withLmHead ? g.initializer('lm_head.weight_t', [d, V], p.lmHead) : '',
     cos: g.initializer('rope_cos', [N, dk], p.cos),
     sin: g.initializer('rope_sin', [N, dk], p.sin),
     decayPow: g.initializer('decay_pow', [N + 2, H], p.decayPow),
@@ -267,6 +274,7 @@ function buildSequence(
   w: WeightNames,
   form: 'parallel' | 'chunkwise',
   logitsMode: 'all' | 'last',
+  head?: (g: GraphBuilder, hidden: string) => void,
 ): void {
   const { H, dk, dv, Dv, V, L } = p.dims;
   const N = p.config.max_seq_len;
@@ -336,19 +344,25 @@ function buildSequence(
     const vh = g.op('Transpose', [g.op('Reshape', [v, g.constInt64([0, 0, H, dv + 1])])], { perm: [0, 2, 1, 3] }); // [B, H, C, d_v+1]
     const scores = g.op('Mul', [g.op('MatMul', [qh, khT]), mask]); // [B, H, C, C]
     let ov = g.op('MatMul', [scores, vh]); // [B, H, C, d_v+1]
-    let stateOut = g.op('MatMul', [g.op('Mul', [khT, kDecay]), vh]); // [B, H, d_k, d_v+1]
     if (crossScale && carry) {
       const stateIn = statesIn[i] as string;
       ov = g.op('Add', [ov, g.op('Mul', [g.op('MatMul', [qh, stateIn]), crossScale])]);
-      stateOut = g.op('Add', [stateOut, g.op('Mul', [stateIn, carry])]);
     }
-    g.output(stateOut, stateOutName(i), 'float32', ['batch', H, dk, dv + 1]);
+    if (!head) {
+      let stateOut = g.op('MatMul', [g.op('Mul', [khT, kDecay]), vh]); // [B, H, d_k, d_v+1]
+      if (carry) stateOut = g.op('Add', [stateOut, g.op('Mul', [statesIn[i] as string, carry])]);
+      g.output(stateOut, stateOutName(i), 'float32', ['batch', H, dk, dv + 1]);
+    }
     const o = g.op('Transpose', [normalizeByRowSum(g, p, ov)], { perm: [0, 2, 1, 3] }); // [B, C, H, d_v]
     x = g.op('Add', [x, gateAndProject(g, p, l, o, gate, [0, 0, Dv])]); // [B, C, d]
     x = ffnBlock(g, p, l, x);
   }
 
-  // 5. Head: final norm and lm_head, on every position or only the last.
+  // 5. Head: final norm, then a custom head on every position, or lm_head on every position or only the last.
+  if (head) {
+    head(g, layerNorm(g, x, w.finalNormW, w.finalNormB, p.config.layer_norm_eps)); // [B, C, d]
+    return;
+  }
   if (logitsMode === 'last') x = g.op('Gather', [x, g.constInt64([-1], [])], { axis: 1 }); // [B, d]
   const logits = linear(g, layerNorm(g, x, w.finalNormW, w.finalNormB, p.config.layer_norm_eps), w.lmHead);
   g.output(logits, 'logits', 'float32', logitsMode === 'last' ? ['batch', V] : ['batch', seq, V]);
