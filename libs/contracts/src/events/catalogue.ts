@@ -49,6 +49,9 @@ export interface EventPayloads {
   'neuroforge.embeddings.collection_deleted.v1': embeddings.CollectionDeleted;
   'neuroforge.embeddings.documents_upserted.v1': embeddings.DocumentsUpserted;
   'neuroforge.embeddings.documents_deleted.v1': embeddings.DocumentsDeleted;
+  'neuroforge.embeddings.reembedding_started.v1': embeddings.ReembeddingStarted;
+  'neuroforge.embeddings.reembedding_completed.v1': embeddings.ReembeddingCompleted;
+  'neuroforge.embeddings.reembedding_failed.v1': embeddings.ReembeddingFailed;
 }
 
 export type EventType = keyof EventPayloads;
@@ -94,6 +97,9 @@ export const EVENT_CATALOGUE = {
   'neuroforge.embeddings.collection_deleted.v1': entry('embeddings', 'CollectionDeleted'),
   'neuroforge.embeddings.documents_upserted.v1': entry('embeddings', 'DocumentsUpserted'),
   'neuroforge.embeddings.documents_deleted.v1': entry('embeddings', 'DocumentsDeleted'),
+  'neuroforge.embeddings.reembedding_started.v1': entry('embeddings', 'ReembeddingStarted'),
+  'neuroforge.embeddings.reembedding_completed.v1': entry('embeddings', 'ReembeddingCompleted'),
+  'neuroforge.embeddings.reembedding_failed.v1': entry('embeddings', 'ReembeddingFailed'),
 } as const satisfies Record<EventType, EventDescriptor>;
 
 /** Event types published by one context, e.g. `EventTypeOf<'models'>`. */

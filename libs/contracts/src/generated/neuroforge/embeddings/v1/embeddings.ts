@@ -29,6 +29,19 @@ export enum Distance {
   UNRECOGNIZED = "UNRECOGNIZED",
 }
 
+/** State of a re-embedding job. */
+export enum ReembeddingState {
+  /** REEMBEDDING_STATE_UNSPECIFIED - Not set. */
+  REEMBEDDING_STATE_UNSPECIFIED = "REEMBEDDING_STATE_UNSPECIFIED",
+  /** REEMBEDDING_STATE_RUNNING - Documents are being embedded with the new version; searches still use the old vectors. */
+  REEMBEDDING_STATE_RUNNING = "REEMBEDDING_STATE_RUNNING",
+  /** REEMBEDDING_STATE_COMPLETED - Every document was embedded with the new version, which the collection now uses. */
+  REEMBEDDING_STATE_COMPLETED = "REEMBEDDING_STATE_COMPLETED",
+  /** REEMBEDDING_STATE_FAILED - The job stopped (see error); the collection keeps the old version's vectors. */
+  REEMBEDDING_STATE_FAILED = "REEMBEDDING_STATE_FAILED",
+  UNRECOGNIZED = "UNRECOGNIZED",
+}
+
 /** A dense vector (a message so it can sit in a oneof and be told apart from "absent"). */
 export interface Vector {
   /** The components. */
@@ -48,7 +61,35 @@ export interface Collection {
   /** Documents stored. */
   documentCount: string;
   /** When the collection was created. */
-  createdAt?: Timestamp | null;
+  createdAt?:
+    | Timestamp
+    | null;
+  /** The model version whose vectors the collection holds (texts are embedded with it). */
+  modelVersion: number;
+  /** The latest re-embedding job (after the model's alias moved); unset when there was none. */
+  reembedding?: Reembedding | null;
+}
+
+/** A background job that embeds every document of a collection again with a new model version. */
+export interface Reembedding {
+  /** Where the job is. */
+  state: ReembeddingState;
+  /** The version the vectors came from. */
+  fromVersion: number;
+  /** The version the documents are embedded with. */
+  toVersion: number;
+  /** Documents embedded so far. */
+  processedDocuments: string;
+  /** Documents to embed (counted when the job started). */
+  totalDocuments: string;
+  /** Why the job failed; empty otherwise. */
+  error: string;
+  /** When the job started. */
+  startedAt?:
+    | Timestamp
+    | null;
+  /** When it completed or failed; unset while running. */
+  finishedAt?: Timestamp | null;
 }
 
 /** A stored document. */
@@ -197,7 +238,11 @@ export interface SearchRequest {
     | null;
   /** Results to return; 0 means 10, at most 1000. */
   topK: number;
-  /** Metadata filter: every key must equal the given value (JSON containment); unset matches all. */
+  /**
+   * Metadata filter, applied in the same query as the vector search; unset matches all. Each key names a metadata
+   * field and holds a value it must equal, or an object of operators: eq, ne, gt, gte, lt, lte (numbers, strings),
+   * in (a list), exists (bool), e.g. {"lang": "en", "year": {"gte": 2000}}. All keys must match.
+   */
   filter?:
     | { [key: string]: any }
     | null;
@@ -231,7 +276,7 @@ export interface DeleteRequest {
   ids?:
     | DocumentIds
     | null;
-  /** Every document whose metadata contains this object. */
+  /** Every document whose metadata matches this filter (the same syntax as SearchRequest.filter). */
   filter?: { [key: string]: any } | null;
 }
 

@@ -51,4 +51,36 @@ export interface DocumentsDeleted {
   deletedCount: string;
 }
 
+/** The model behind a collection moved to a new version; a job started embedding its documents again. */
+export interface ReembeddingStarted {
+  /** The collection. */
+  collection: string;
+  /** The version the vectors came from. */
+  fromVersion: number;
+  /** The version documents are embedded with. */
+  toVersion: number;
+  /** Documents to embed. */
+  totalDocuments: string;
+}
+
+/** A re-embedding job finished; the collection now holds vectors of to_version. */
+export interface ReembeddingCompleted {
+  /** The collection. */
+  collection: string;
+  /** The version the collection now uses. */
+  toVersion: number;
+  /** Documents embedded. */
+  processedDocuments: string;
+}
+
+/** A re-embedding job failed; the collection keeps its old vectors. */
+export interface ReembeddingFailed {
+  /** The collection. */
+  collection: string;
+  /** The version the job was moving to. */
+  toVersion: number;
+  /** Why it failed. */
+  error: string;
+}
+
 export const NEUROFORGE_EMBEDDINGS_V1_PACKAGE_NAME = "neuroforge.embeddings.v1";
