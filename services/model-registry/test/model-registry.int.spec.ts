@@ -363,6 +363,10 @@ describe('model registry over gRPC', () => {
     expect(resolved.lineage.source).toBe('LINEAGE_SOURCE_UPLOAD');
     expect(resolved.tokenizerId).toBe('byte');
 
+    // A wiped artifact folder is repaired: the same seed writes the same bytes under the same hashes.
+    for (const a of resolved.artifacts) await rm(fileURLToPath(a.uri));
+    expect(await ensure.execute()).toEqual({ action: 'repaired', modelName: 'retnet-default', version: 1 });
+
     // The artifacts form an engine model folder: link them by name and load them with the engine.
     const folder = await mkdtemp(join(tmpdir(), 'nf-default-folder-'));
     try {

@@ -12,6 +12,8 @@ export type EnsureDefaultModelOutcome =
   | { readonly action: 'disabled' }
   | { readonly action: 'present'; readonly modelName: string; readonly version: number }
   | { readonly action: 'seeded'; readonly modelName: string; readonly version: number }
+  /** The alias resolved but its stored files were missing or damaged; the seeded files were written again. */
+  | { readonly action: 'repaired'; readonly modelName: string; readonly version: number }
   | { readonly action: 'skipped'; readonly reason: string };
 
 /** The tag the seeded model carries, so nobody mistakes it for a trained one. */

@@ -4,11 +4,15 @@ import { join } from 'node:path';
 import { Inject, Injectable } from '@nestjs/common';
 import { DomainError } from '@neuroforge/events';
 import { ModelErrorCode } from '../../domain/model.errors';
-import { ALIAS_PATTERN, MODEL_NAME_PATTERN } from '../../domain/model.types';
+import { ALIAS_PATTERN, type ArtifactRecord, MODEL_NAME_PATTERN } from '../../domain/model.types';
 import { CreateModelHandler } from '../create-model/create-model.handler';
 import { ModelRepository } from '../model.repository';
 import { ARTIFACT_STORE, type ArtifactStore } from '../ports/artifact-store.port';
-import { DEFAULT_MODEL_BUILDER, type DefaultModelBuilder } from '../ports/default-model-builder.port';
+import {
+  type BuiltModelFolder,
+  DEFAULT_MODEL_BUILDER,
+  type DefaultModelBuilder,
+} from '../ports/default-model-builder.port';
 import { RegisterVersionHandler } from '../register-version/register-version.handler';
 import { ResolveAliasHandler } from '../resolve-alias/resolve-alias.handler';
 import { SetAliasHandler } from '../set-alias/set-alias.handler';
@@ -40,17 +44,23 @@ export class EnsureDefaultModelHandler {
   ) {}
 
   async execute(): Promise<EnsureDefaultModelOutcome> {
-    const { enabled, name, seed } = this.settings;
+    const { enabled, name } = this.settings;
     if (!enabled) return { action: 'disabled' };
     if (!MODEL_NAME_PATTERN.test(name) || !ALIAS_PATTERN.test(name)) {
       return { action: 'skipped', reason: `${name} is not usable as both a model name and an alias` };
     }
 
-    // 1. Already resolvable (whichever model holds the alias): nothing to do.
+    // 1. Already resolvable (whichever model holds the alias): nothing to do. If its files were lost (e.g. a
+    //    wiped artifact folder), writing the seeded model again restores them: same seed, same bytes, same hashes.
     try {
-      const served = await this.resolveAlias.execute({ modelName: '', alias: name, fullVerification: false });
+      const served = await this.resolve(name);
       return { action: 'present', modelName: served.model.name, version: served.version.version };
     } catch (error) {
+      if (isCode(error, ModelErrorCode.ARTIFACT_CORRUPTED)) {
+        await this.withSeededFolder(async () => undefined);
+        const served = await this.resolve(name);
+        return { action: 'repaired', modelName: served.model.name, version: served.version.version };
+      }
       if (!isCode(error, ModelErrorCode.ALIAS_NOT_FOUND)) throw error;
     }
 
@@ -75,13 +85,8 @@ export class EnsureDefaultModelHandler {
     }
 
     // 3. Version 1 from the engine, unless the model already has a version.
-    const dir = await mkdtemp(join(tmpdir(), 'nf-default-model-'));
-    let version: number;
-    let created: boolean;
-    try {
-      const built = await this.builder.build(dir, seed);
-      const records = await this.artifacts.importModelDirectory(dir);
-      ({ version, created } = await this.registerVersion.execute({
+    const { version, created } = await this.withSeededFolder((built, records) =>
+      this.registerVersion.execute({
         modelName: name,
         artifacts: records.map((r) => ({ ...r, uri: '' })),
         tokenizerId: built.tokenizerId,
@@ -89,14 +94,29 @@ export class EnsureDefaultModelHandler {
         lineage: { source: 'LINEAGE_SOURCE_UPLOAD', trainingJobId: '', datasetSha256: '', baseModel: '' },
         aliases: [],
         onlyIfFirst: true,
-      }));
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
+      }),
+    );
 
     // 4. The alias.
     await this.setAlias.execute({ modelName: name, alias: name, version });
     return created ? { action: 'seeded', modelName: name, version } : { action: 'present', modelName: name, version };
+  }
+
+  private resolve(alias: string) {
+    return this.resolveAlias.execute({ modelName: '', alias, fullVerification: false });
+  }
+
+  /** Builds the seeded model in a temporary folder, stores its files, and hands both to `use`. */
+  private async withSeededFolder<T>(
+    use: (built: BuiltModelFolder, records: ArtifactRecord[]) => Promise<T>,
+  ): Promise<T> {
+    const dir = await mkdtemp(join(tmpdir(), 'nf-default-model-'));
+    try {
+      const built = await this.builder.build(dir, this.settings.seed);
+      return await use(built, await this.artifacts.importModelDirectory(dir));
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   }
 }
 
