@@ -21,6 +21,8 @@ export interface CollectionCreated {
   dimension: number;
   /** Distance used by the index. */
   distance: Distance;
+  /** The model version the collection's vectors come from. */
+  modelVersion: number;
 }
 
 /** A collection and its documents were deleted. */
