@@ -43,6 +43,10 @@ interface Result {
   seconds: number;
   eventsPerSecond: number;
   latencyMs: { p50: number; p99: number; max: number };
+  /** Events appended (or sent) per second during the writing phase alone. */
+  writePhaseEventsPerSecond: number;
+  /** Kit only: where the end-to-end latency goes (p50 of each leg). */
+  legsP50Ms?: { appendToPublished: number; publishedToProjected: number };
 }
 
 const id = () => randomBytes(4).toString('hex');
@@ -59,6 +63,7 @@ function summarise(
   latencies: number[],
   startedAt: number,
   lastAt: number,
+  writePhaseMs: number,
 ): Result {
   const sorted = [...latencies].sort((a, b) => a - b);
   const seconds = (lastAt - startedAt) / 1000;
@@ -73,8 +78,17 @@ function summarise(
       p99: round(percentile(sorted, 99)),
       max: round(sorted.at(-1) ?? 0),
     },
+    writePhaseEventsPerSecond: round(latencies.length / (writePhaseMs / 1000)),
   };
 }
+
+const p50 = (values: number[]) =>
+  round(
+    percentile(
+      [...values].sort((a, b) => a - b),
+      50,
+    ),
+  );
 
 const round = (x: number) => Math.round(x * 10) / 10;
 
@@ -92,7 +106,18 @@ async function runKit(writers: number, connection: mongoose.Connection): Promise
   await ensureTopics(kafka, [topic], PARTITIONS);
   const store = new MongoEventStore(connection, { service: 'bench', context: 'bench', collection: `events_${id()}` });
   await store.init();
-  const relay = new OutboxRelay({ store, kafka, topic, leaseName: `bench-${id()}` });
+  const publishedAt = new Map<string, number>();
+  const relay = new OutboxRelay({
+    store,
+    kafka,
+    topic,
+    leaseName: `bench-${id()}`,
+    afterPublish: (events) => {
+      const now = Date.now();
+      for (const e of events) publishedAt.set(e.envelope.id, now);
+    },
+  });
+  const legs = { appendToPublished: [] as number[], publishedToProjected: [] as number[] };
   const projection = new Projection<{ versions: number }>(store.db, 'bench', `view_${id()}`).on(
     'neuroforge.bench.version_added.v1',
     (doc) => ({ versions: (doc?.versions ?? 0) + 1 }),
@@ -111,6 +136,11 @@ async function runKit(writers: number, connection: mongoose.Connection): Promise
         await handlers[envelope.type](envelope, info);
         lastAt = Date.now();
         latencies.push(lastAt - Date.parse(envelope.time));
+        const published = publishedAt.get(envelope.id);
+        if (published !== undefined) {
+          legs.appendToPublished.push(published - Date.parse(envelope.time));
+          legs.publishedToProjected.push(lastAt - published);
+        }
       },
     },
   });
@@ -133,13 +163,17 @@ async function runKit(writers: number, connection: mongoose.Connection): Promise
       }
     }),
   );
+  const writePhaseMs = Date.now() - startedAt;
   await waitFor(() => latencies.length >= appended, 60_000);
   await relay.stop();
   await consumer.stop();
   await deleteTopics(kafka, [topic, dlqTopic(topic)]);
   await store.commits.drop();
   await projection.collection.drop();
-  return summarise('kit', writers, latencies, startedAt, lastAt);
+  return {
+    ...summarise('kit', writers, latencies, startedAt, lastAt, writePhaseMs),
+    legsP50Ms: { appendToPublished: p50(legs.appendToPublished), publishedToProjected: p50(legs.publishedToProjected) },
+  };
 }
 
 // 2. The baseline: the same writers produce the same payload straight to Kafka (acks=all), one message per
@@ -179,11 +213,12 @@ async function runBare(writers: number): Promise<Result> {
       }
     }),
   );
+  const writePhaseMs = Date.now() - startedAt;
   await waitFor(() => latencies.length >= sent, 60_000);
   await consumer.disconnect();
   await producer.disconnect();
   await deleteTopics(kafka, [topic]);
-  return summarise('bare-kafkajs', writers, latencies, startedAt, lastAt);
+  return summarise('bare-kafkajs', writers, latencies, startedAt, lastAt, writePhaseMs);
 }
 
 async function main(): Promise<void> {
@@ -225,11 +260,15 @@ async function main(): Promise<void> {
     results,
     ratios,
   };
-  console.log('\npipeline       writers  events  events/s  p50 ms  p99 ms');
+  console.log(
+    '\npipeline       writers  events  events/s  write-phase/s  p50 ms  p99 ms  legs p50 (append→kafka, kafka→view)',
+  );
   for (const r of results) {
     console.log(
       `${r.pipeline.padEnd(14)} ${String(r.writers).padStart(7)} ${String(r.events).padStart(7)} ` +
-        `${String(r.eventsPerSecond).padStart(9)} ${String(r.latencyMs.p50).padStart(7)} ${String(r.latencyMs.p99).padStart(7)}`,
+        `${String(r.eventsPerSecond).padStart(9)} ${String(r.writePhaseEventsPerSecond).padStart(14)} ` +
+        `${String(r.latencyMs.p50).padStart(7)} ${String(r.latencyMs.p99).padStart(7)}  ` +
+        (r.legsP50Ms ? `${r.legsP50Ms.appendToPublished} ms, ${r.legsP50Ms.publishedToProjected} ms` : ''),
     );
   }
   for (const r of ratios) console.log(`kit / bare throughput at ${r.writers} writer(s): ${r.throughputRatio}`);
