@@ -51,7 +51,7 @@ describe('npm start runs the six services', () => {
   const logs = mkdtempSync(join(tmpdir(), 'nf-start-logs-'));
 
   beforeAll(() => {
-    for (const name of SERVICE_NAMES) ensureBuilt(name);
+    ensureBuilt(...SERVICE_NAMES);
   }, 120_000);
 
   afterAll(() => rmSync(logs, { recursive: true, force: true }));
@@ -82,14 +82,14 @@ describe('npm start runs the six services', () => {
     const runner = new Runner({
       ...env,
       NF_LOGS_DIR: logs,
-      NF_READY_TIMEOUT_S: '10',
+      NF_READY_TIMEOUT_S: '30',
       // Nothing listens on port 1: embeddings (the one service that needs PostgreSQL) can never be ready.
       NEUROFORGE_STACK__POSTGRES_URL: 'postgres://postgres@127.0.0.1:1/neuroforge',
     });
     try {
       expect(await runner.exited).toBe(1);
       // Not ready in time, or exited because it could not connect at start-up: either way its log tail is shown.
-      expect(runner.output).toMatch(/\[neuroforge\] embeddings (not ready after 10s|exited unexpectedly)/);
+      expect(runner.output).toMatch(/\[neuroforge\] embeddings (not ready after 30s|exited unexpectedly)/);
       expect(runner.output).toContain(`last lines of ${join(logs, 'embeddings.log')}`);
       expect(runner.output).toContain('ECONNREFUSED 127.0.0.1:1');
       expect(runner.output).toMatch(/\[neuroforge\] (startup failed|embeddings exited): stopping the services/);

@@ -20,25 +20,24 @@ export function freePort(): Promise<number> {
 }
 
 /**
- * Builds `name`'s dist/ and the libraries it references (incremental; serialised with a lock so parallel test
- * files do not write the same outputs at once). Type errors still emit JavaScript and are the typecheck's to
- * report, so they only fail the test when no dist/main.js came out of the build.
+ * Builds the services' dist/ and the libraries they reference, in one incremental `tsc -b` serialised with a lock
+ * so parallel test files do not write the same outputs at once. Type errors still emit JavaScript and are the
+ * typecheck's to report, so they only fail the test when a service's dist/main.js did not come out of the build.
  */
-export function ensureBuilt(name: ServiceName): void {
+export function ensureBuilt(...names: ServiceName[]): void {
   mkdirSync(join(REPO_ROOT, '.stack'), { recursive: true });
   const tsc = join(REPO_ROOT, 'node_modules/.bin/tsc');
-  const project = join('services', name, 'tsconfig.app.json');
+  const projects = names.map((name) => join('services', name, 'tsconfig.app.json'));
   try {
-    execFileSync('flock', [join(REPO_ROOT, '.stack/build.lock'), tsc, '-b', project], {
+    execFileSync('flock', [join(REPO_ROOT, '.stack/build.lock'), tsc, '-b', ...projects], {
       cwd: REPO_ROOT,
       stdio: 'pipe',
     });
   } catch (error) {
     const output = (error as { stdout?: Buffer }).stdout?.toString() ?? String(error);
-    if (!existsSync(join(REPO_ROOT, 'services', name, 'dist/main.js'))) {
-      throw new Error(`tsc -b ${project} produced no dist/main.js:\n${output}`);
-    }
-    console.warn(`tsc -b ${project} reported errors (testing the JavaScript it emitted):\n${output}`);
+    const missing = names.filter((name) => !existsSync(join(REPO_ROOT, 'services', name, 'dist/main.js')));
+    if (missing.length > 0) throw new Error(`tsc -b produced no dist/main.js for ${missing.join(', ')}:\n${output}`);
+    console.warn(`tsc -b ${projects.join(' ')} reported errors (testing the JavaScript it emitted):\n${output}`);
   }
 }
 
