@@ -1,5 +1,5 @@
 // Continuous batching for one loaded model version (TGI's router loop, in one process). Requests wait in a
-// bounded queue; between two decode steps the scheduler prefills new ones (a block of prompt at a time while
+// bounded queue; between two decode steps the scheduler prefills new ones (at most a block of prompt tokens while
 // others are decoding, so a long prompt never stalls the batch for long); every running request then advances by
 // one token in ONE batched recurrent decodeStep (states stacked on the batch dimension, each sequence at its own
 // position). Finished and cancelled requests leave before the next step; new ones join after their prefill.
@@ -260,8 +260,10 @@ export class BatchScheduler<S extends DecodeState> {
   }
 
   private async admit(): Promise<void> {
-    let blocks = this.running.length === 0 ? Number.POSITIVE_INFINITY : 1;
-    while (blocks > 0) {
+    // Prefill budget between two decode steps: unlimited when nothing decodes, else one block's worth of prompt
+    // tokens (several short prompts, or one block of a long one), which bounds the pause the batch sees.
+    let budget = this.running.length === 0 ? Number.POSITIVE_INFINITY : this.options.blockTokens;
+    while (budget > 0) {
       if (!this.prefilling) {
         if (this.running.length >= this.options.maxBatchSize) return;
         const next = this.waiting.shift();
@@ -276,6 +278,7 @@ export class BatchScheduler<S extends DecodeState> {
         this.finish(r);
         continue;
       }
+      const from = r.prefillPos;
       try {
         await this.prefillBlock(r);
       } catch (error) {
@@ -284,7 +287,7 @@ export class BatchScheduler<S extends DecodeState> {
         r.request.sink.fail(error);
         continue;
       }
-      blocks -= 1;
+      budget -= r.prefillPos - from;
       if (r.prefillPos < r.request.promptTokens.length) continue;
       // The prompt is in the state: its last logits choose the first token.
       this.prefilling = undefined;
