@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
+import { TrainingModule } from './training.module';
 
-/** Root module of the training service; its use cases, adapters and gRPC controllers are added here. */
-@Module({})
+/** Root module of the training service (gRPC :50054): training jobs, datasets and the worker pool. */
+@Module({ imports: [TrainingModule.forRoot()] })
 export class AppModule {}
