@@ -63,7 +63,7 @@ export class CredentialVerifier {
       issuer: config.auth.issuer,
       audience: config.auth.audience,
       cacheSeconds: config.auth.jwks_cache_seconds,
-      clockToleranceSeconds: 5,
+      clockToleranceSeconds: 1,
       isRevoked: (claims) => this.isRevoked(claims.sid, claims.jti),
     });
   }

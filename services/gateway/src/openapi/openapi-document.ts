@@ -76,7 +76,7 @@ export function buildOpenApiDocument(controllers: readonly Type<unknown>[], vers
           .filter(([code]) => !(isPublic && (code === '401' || code === '403')))
           .map(([code, description]) => [
             code,
-            { description, content: { 'application/json': { schema: jsonSchema(ErrorEnvelopeSchema, 'output') } } },
+            { description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } },
           ]),
       );
       const access = isPublic
@@ -115,6 +115,7 @@ export function buildOpenApiDocument(controllers: readonly Type<unknown>[], vers
     },
     servers: [{ url: 'http://127.0.0.1:8000' }],
     components: {
+      schemas: { Error: jsonSchema(ErrorEnvelopeSchema, 'output') },
       securitySchemes: {
         bearer: { type: 'http', scheme: 'bearer', description: 'An access token (JWT) or an API key (nf_...).' },
         apiKey: { type: 'apiKey', in: 'header', name: 'x-api-key' },
