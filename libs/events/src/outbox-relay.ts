@@ -135,9 +135,14 @@ export class OutboxRelay {
 
     // 3. Mark published. A crash before this line means the round is published again: at-least-once.
     await this.options.afterPublish?.(events);
-    await this.options.store.commits.updateMany(
-      { _id: { $in: commits.map((c) => c._id) } },
-      { $set: { published: true, publishedAt: new Date() } },
+    //    One update per commit by _id in a single request: FerretDB v1 evaluates `_id: {$in: [...]}` by scanning
+    //    the whole collection, but pushes each `_id` equality down to an index lookup.
+    const publishedAt = new Date();
+    await this.options.store.commits.bulkWrite(
+      commits.map((c) => ({
+        updateOne: { filter: { _id: c._id }, update: { $set: { published: true, publishedAt } } },
+      })),
+      { ordered: false },
     );
     return events.length;
   }

@@ -23,7 +23,8 @@ export class ProcessedMarkers {
   }
 
   async has(group: string, eventId: string): Promise<boolean> {
-    return (await this.markers.countDocuments({ _id: markerId(group, eventId) }, { limit: 1 })) > 0;
+    // findOne by _id, not countDocuments: FerretDB v1 runs the latter as an aggregation without index use.
+    return (await this.markers.findOne({ _id: markerId(group, eventId) }, { projection: { _id: 1 } })) !== null;
   }
 
   async mark(group: string, eventId: string): Promise<void> {
