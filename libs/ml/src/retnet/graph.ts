@@ -22,11 +22,23 @@ export interface RetNetGraphOptions {
   /** 'all': logits for every position; 'last': only the last position's, `[batch, vocab]` (prefill). */
   logits?: 'all' | 'last';
   /**
-   * Replaces the language-model head (parallel form only): receives the final-normed hidden states
-   * `[batch, seq, d]` and declares the graph's outputs itself. The graph then has no state outputs and no lm_head
-   * weight. Encoders (embeddings: masked mean pooling) are built this way from the same layers.
+   * Replaces the language-model head: receives the final-normed hidden states (`[batch, seq, d]` in the parallel
+   * and chunkwise forms, `[batch, d]` in the recurrent form) and declares the graph's outputs itself; the graph has
+   * no lm_head weight. Encoders (embeddings: masked mean pooling) and the multimodal late-fusion heads are built
+   * this way from the same layers.
    */
   head?: (g: GraphBuilder, hidden: string) => void;
+  /**
+   * Builds the layers' input `[batch, seq, d]` in place of the token lookup (parallel and chunkwise forms): it
+   * declares its own graph inputs and receives the name of the token-embedding table `[V, d]`. The multimodal
+   * concatenation prefix (projected image/audio tokens before the text's) is built this way.
+   */
+  input?: (g: GraphBuilder, embed: string) => string;
+  /**
+   * Emit `state_out_{i}` in the parallel and chunkwise forms (default: yes, unless a custom head replaces the
+   * language-model head). The recurrent form always emits its states.
+   */
+  stateOutputs?: boolean;
 }
 
 interface PreparedLayer {
@@ -139,11 +151,11 @@ function rotationMatrix(dk: number): Float32Array {
 
 /** Builds one form as serialized ONNX bytes. */
 export function buildRetNetGraph(p: PreparedRetNet, form: RetNetForm, opts: RetNetGraphOptions = {}): Uint8Array {
-  if (opts.head && form !== 'parallel') throw new Error(`a custom head needs the parallel form, not ${form}`);
-  const g = new GraphBuilder(opts.head ? 'retnet_encoder' : `retnet_${form}`);
+  if (opts.input && form === 'recurrent') throw new Error('a custom input needs the parallel or chunkwise form');
+  const g = new GraphBuilder(opts.head ? `retnet_${form}_head` : `retnet_${form}`);
   const w = addWeights(g, p, !opts.head);
-  if (form === 'recurrent') buildRecurrent(g, p, w);
-  else buildSequence(g, p, w, form, opts.logits ?? 'all', opts.head);
+  if (form === 'recurrent') buildRecurrent(g, p, w, opts.head);
+  else buildSequence(g, p, w, form, opts.logits ?? 'all', opts);
   return g.serialize();
 }
 
@@ -274,12 +286,17 @@ function buildSequence(
   w: WeightNames,
   form: 'parallel' | 'chunkwise',
   logitsMode: 'all' | 'last',
-  head?: (g: GraphBuilder, hidden: string) => void,
+  opts: RetNetGraphOptions,
 ): void {
+  const head = opts.head;
+  const withStates = opts.stateOutputs ?? !head;
   const { H, dk, dv, Dv, V, L } = p.dims;
   const N = p.config.max_seq_len;
   const seq = form === 'parallel' ? 'seq' : 'chunk';
-  const tokens = g.input('tokens', 'int64', ['batch', seq]); // [B, C]
+  // Layer input: the token lookup, or what the custom input builds from its own graph inputs.
+  const x0 = opts.input
+    ? opts.input(g, w.embed) // [B, C, d]
+    : g.op('Gather', [w.embed, g.input('tokens', 'int64', ['batch', seq])], { axis: 0 }); // [B, C, d]
   const start = form === 'chunkwise' ? g.input('start', 'int64', ['batch']) : undefined; // [B]
   const statesIn =
     form === 'chunkwise'
@@ -289,7 +306,7 @@ function buildSequence(
   // 1. Chunk length and index vectors: idx = 0..C-1.
   const scalar0 = g.constInt64([0], []);
   const scalar1 = g.constInt64([1], []);
-  const C = g.op('Gather', [g.op('Shape', [tokens]), scalar1], { axis: 0 }); // scalar
+  const C = g.op('Gather', [g.op('Shape', [x0]), scalar1], { axis: 0 }); // scalar
   const idx = g.op('Range', [scalar0, C, scalar1]); // [C]
 
   // 2. Positions, rotation tables and per-row scales. Parallel: all rows share positions 0..C-1, no batch dim.
@@ -334,7 +351,7 @@ function buildSequence(
     : undefined;
 
   // 4. Layers.
-  let x = g.op('Gather', [w.embed, tokens], { axis: 0 }); // [B, C, d]
+  let x = x0; // [B, C, d]
   for (let i = 0; i < L; i++) {
     const l = w.layers[i] as LayerNames;
     const h = layerNorm(g, x, l.retNormW, l.retNormB, p.config.layer_norm_eps);
@@ -348,7 +365,7 @@ function buildSequence(
       const stateIn = statesIn[i] as string;
       ov = g.op('Add', [ov, g.op('Mul', [g.op('MatMul', [qh, stateIn]), crossScale])]);
     }
-    if (!head) {
+    if (withStates) {
       let stateOut = g.op('MatMul', [g.op('Mul', [khT, kDecay]), vh]); // [B, H, d_k, d_v+1]
       if (carry) stateOut = g.op('Add', [stateOut, g.op('Mul', [statesIn[i] as string, carry])]);
       g.output(stateOut, stateOutName(i), 'float32', ['batch', H, dk, dv + 1]);
@@ -369,7 +386,12 @@ function buildSequence(
 }
 
 /** One token per sequence at its own position: O(1) work and memory per token. */
-function buildRecurrent(g: GraphBuilder, p: PreparedRetNet, w: WeightNames): void {
+function buildRecurrent(
+  g: GraphBuilder,
+  p: PreparedRetNet,
+  w: WeightNames,
+  head?: (g: GraphBuilder, hidden: string) => void,
+): void {
   const { H, dk, dv, Dv, V, L } = p.dims;
   const tokens = g.input('tokens', 'int64', ['batch']); // [B]
   const positions = g.input('positions', 'int64', ['batch']); // [B]
@@ -398,6 +420,10 @@ function buildRecurrent(g: GraphBuilder, p: PreparedRetNet, w: WeightNames): voi
     x = g.op('Add', [x, gateAndProject(g, p, l, o, gate, [0, Dv])]); // [B, d]
     x = ffnBlock(g, p, l, x);
   }
-  const logits = linear(g, layerNorm(g, x, w.finalNormW, w.finalNormB, p.config.layer_norm_eps), w.lmHead);
-  g.output(logits, 'logits', 'float32', ['batch', V]);
+  const normed = layerNorm(g, x, w.finalNormW, w.finalNormB, p.config.layer_norm_eps); // [B, d]
+  if (head) {
+    head(g, normed);
+    return;
+  }
+  g.output(linear(g, normed, w.lmHead), 'logits', 'float32', ['batch', V]);
 }
