@@ -8,7 +8,9 @@ let passed = 0;
 let failed = 0;
 const failures = [];
 
-for (const file of readdirSync(dir).filter((f) => f.endsWith('.json')).sort()) {
+for (const file of readdirSync(dir)
+  .filter((f) => f.endsWith('.json'))
+  .sort()) {
   const data = JSON.parse(readFileSync(join(dir, file), 'utf8'));
   if (file === 'vitest.json') {
     passed += data.numPassedTests ?? 0;

@@ -372,7 +372,7 @@ describe('model registry over gRPC', () => {
     try {
       for (const a of resolved.artifacts) await symlink(fileURLToPath(a.uri), join(folder, a.name));
       const loaded = await loadModel(folder);
-      expect(loaded.config).toMatchObject({ embed_dim: 128, num_heads: 4, num_layers: 2, vocab_size: 256 });
+      expect(loaded.config).toMatchObject({ embed_dim: 128, num_heads: 4, num_layers: 2, vocab_size: 259 });
     } finally {
       await rm(folder, { recursive: true, force: true });
     }

@@ -8,7 +8,7 @@ import type { BuiltModelFolder, DefaultModelBuilder } from '../../application/po
 /** d = 128, 4 heads, 2 layers, byte vocabulary: about 0.7 M parameters, under 3 MB of weights. */
 export const DEFAULT_MODEL_CONFIG = {
   architecture: 'retnet',
-  vocab_size: 256,
+  vocab_size: 259, // the byte tokenizer: 256 bytes + bos, eos, pad
   embed_dim: 128,
   num_heads: 4,
   num_layers: 2,
