@@ -37,9 +37,10 @@ export interface DocumentRow {
   readonly embedded: boolean;
 }
 
-/** A stored document as a re-embedding job reads it (updatedAt tells a changed row from a copied one). */
+/** A stored document as a re-embedding job reads it (the revision tells a changed row from a copied one). */
 export interface StoredRow extends DocumentRow {
-  readonly updatedAt: Date;
+  /** Taken from a sequence on every write (a bigint as text). */
+  readonly revision: string;
 }
 
 export interface SearchQuery {
@@ -92,7 +93,7 @@ export interface VectorStore {
   beginRebuild(name: string): Promise<string>;
   /** Live documents after `afterId` in id order. */
   pageDocuments(name: string, afterId: string, limit: number): Promise<StoredRow[]>;
-  writeRebuildRows(shadow: string, rows: readonly (DocumentRow & { updatedAt: Date })[]): Promise<void>;
+  writeRebuildRows(shadow: string, rows: readonly (DocumentRow & { revision: string })[]): Promise<void>;
   /**
    * Indexes the shadow table, then under a write lock on the live table brings it up to date (rows changed or
    * added since they were copied are re-embedded with `embed`, deleted ones removed), swaps it in with the new model

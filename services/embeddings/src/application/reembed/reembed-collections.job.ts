@@ -116,7 +116,7 @@ export class ReembedCollectionsJob {
         const rows = await reembed(page, model);
         await this.store.writeRebuildRows(
           shadow,
-          rows.map((r, i) => ({ ...r, updatedAt: (page[i] as StoredRow).updatedAt })),
+          rows.map((r, i) => ({ ...r, revision: (page[i] as StoredRow).revision })),
         );
         processed += page.length;
         await this.store.addReembeddingProgress(name, page.length);

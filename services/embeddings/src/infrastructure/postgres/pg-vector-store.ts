@@ -77,6 +77,10 @@ export class PgVectorStore implements VectorStore {
     return `${ident(this.schema)}.collections`;
   }
 
+  private get revisions(): string {
+    return `${ident(this.schema)}.revisions`;
+  }
+
   private table(name: string): string {
     return `${ident(this.schema)}.${ident(name)}`;
   }
@@ -84,6 +88,8 @@ export class PgVectorStore implements VectorStore {
   async init(): Promise<void> {
     await this.pool.query('CREATE EXTENSION IF NOT EXISTS vector');
     await this.pool.query(`CREATE SCHEMA IF NOT EXISTS ${ident(this.schema)}`);
+    // Every write takes a new revision: a re-embedding job tells rows changed since it copied them by it.
+    await this.pool.query(`CREATE SEQUENCE IF NOT EXISTS ${this.revisions}`);
     await this.pool.query(`CREATE TABLE IF NOT EXISTS ${this.catalog} (
       name text PRIMARY KEY,
       model text NOT NULL,
@@ -123,7 +129,7 @@ export class PgVectorStore implements VectorStore {
       metadata jsonb NOT NULL DEFAULT '{}'::jsonb,
       embedding vector(${Number(dimension)}) NOT NULL,
       embedded boolean NOT NULL,
-      updated_at timestamptz NOT NULL DEFAULT clock_timestamp()
+      revision bigint NOT NULL
     )`);
   }
 
@@ -196,29 +202,59 @@ export class PgVectorStore implements VectorStore {
   private async insertRows(
     client: PoolClient,
     table: string,
-    rows: readonly (DocumentRow & { updatedAt?: Date })[],
+    rows: readonly (DocumentRow & { revision?: string })[],
   ): Promise<void> {
-    const keepTime = rows.some((r) => r.updatedAt);
-    const width = keepTime ? 6 : 5;
+    const keepRevision = rows.some((r) => r.revision);
+    const width = keepRevision ? 6 : 5;
     // Multi-row INSERT in slices that stay well under PostgreSQL's 65535 bind parameters.
     for (let start = 0; start < rows.length; start += 2000) {
       const slice = rows.slice(start, start + 2000);
       const params: unknown[] = [];
       const tuples = slice.map((r, i) => {
         params.push(r.id, r.text, JSON.stringify(r.metadata), toSql(Array.from(r.vector)), r.embedded);
-        if (keepTime) params.push(r.updatedAt ?? new Date());
+        if (keepRevision) params.push(r.revision);
         const b = i * width;
-        const time = keepTime ? `, $${b + 6}` : ', clock_timestamp()';
-        return `($${b + 1}, $${b + 2}, $${b + 3}::jsonb, $${b + 4}::vector, $${b + 5}${time})`;
+        const revision = keepRevision ? `, $${b + 6}::bigint` : `, nextval('${this.revisions}')`;
+        return `($${b + 1}, $${b + 2}, $${b + 3}::jsonb, $${b + 4}::vector, $${b + 5}${revision})`;
       });
       await client.query(
-        `INSERT INTO ${this.table(table)} (id, text, metadata, embedding, embedded, updated_at)
+        `INSERT INTO ${this.table(table)} (id, text, metadata, embedding, embedded, revision)
          VALUES ${tuples.join(', ')}
          ON CONFLICT (id) DO UPDATE SET text = EXCLUDED.text, metadata = EXCLUDED.metadata,
-           embedding = EXCLUDED.embedding, embedded = EXCLUDED.embedded, updated_at = EXCLUDED.updated_at`,
+           embedding = EXCLUDED.embedding, embedded = EXCLUDED.embedded, revision = EXCLUDED.revision`,
         params,
       );
     }
+  }
+
+  /**
+   * Bulk import into a collection: the HNSW index is dropped, the rows inserted, and the index built once over all
+   * of them (much faster than growing it row by row). Writers wait meanwhile; searches fall back to exact scans.
+   * Returns how long loading and indexing took.
+   */
+  async bulkLoad(
+    name: string,
+    batches: Iterable<readonly DocumentRow[]> | AsyncIterable<readonly DocumentRow[]>,
+    maintenanceWorkMem = '512MB',
+  ): Promise<{ rows: number; loadMs: number; indexMs: number }> {
+    const collection = await this.getCollection(name);
+    if (!collection) throw new CollectionMissing(name);
+    return this.transaction(async (client) => {
+      const table = await this.lockedTable(client, name, 'FOR UPDATE');
+      const started = performance.now();
+      await client.query(`DROP INDEX IF EXISTS ${ident(this.schema)}.${ident(`${table}_hnsw`)}`);
+      let rows = 0;
+      for await (const batch of batches) {
+        await this.insertRows(client, table, batch);
+        rows += batch.length;
+      }
+      const loaded = performance.now();
+      if (!/^[0-9]+(kB|MB|GB)$/.test(maintenanceWorkMem))
+        throw new Error(`bad maintenance_work_mem ${maintenanceWorkMem}`);
+      await client.query("SELECT set_config('maintenance_work_mem', $1, true)", [maintenanceWorkMem]);
+      await this.createIndexes(client, table, collection.distance);
+      return { rows, loadMs: loaded - started, indexMs: performance.now() - loaded };
+    });
   }
 
   async search(name: string, q: SearchQuery): Promise<SearchHitRow[]> {
@@ -326,7 +362,7 @@ export class PgVectorStore implements VectorStore {
   async pageDocuments(name: string, afterId: string, limit: number): Promise<StoredRow[]> {
     return this.withTable(name, async (client, table) => {
       const { rows } = await client.query<RawRow>(
-        `SELECT id, text, metadata, embedding::text AS vector, embedded, updated_at FROM ${this.table(table)}
+        `SELECT id, text, metadata, embedding::text AS vector, embedded, revision FROM ${this.table(table)}
          WHERE id > $1 ORDER BY id LIMIT $2`,
         [afterId, limit],
       );
@@ -334,7 +370,7 @@ export class PgVectorStore implements VectorStore {
     });
   }
 
-  async writeRebuildRows(shadow: string, rows: readonly (DocumentRow & { updatedAt: Date })[]): Promise<void> {
+  async writeRebuildRows(shadow: string, rows: readonly (DocumentRow & { revision: string })[]): Promise<void> {
     const client = await this.pool.connect();
     try {
       await this.insertRows(client, shadow, rows);
@@ -353,9 +389,9 @@ export class PgVectorStore implements VectorStore {
       const live = await this.lockedTable(client, name, 'FOR UPDATE');
       // 3. Rows written since they were copied, or never copied: embed them again. Rows gone: delete them.
       const { rows } = await client.query<RawRow>(
-        `SELECT l.id, l.text, l.metadata, l.embedding::text AS vector, l.embedded, l.updated_at
+        `SELECT l.id, l.text, l.metadata, l.embedding::text AS vector, l.embedded, l.revision
          FROM ${this.table(live)} l LEFT JOIN ${this.table(shadow)} s ON s.id = l.id
-         WHERE s.id IS NULL OR s.updated_at <> l.updated_at`,
+         WHERE s.id IS NULL OR s.revision <> l.revision`,
       );
       const stale = rows.map(fromRaw);
       if (stale.length > 0) {
@@ -363,7 +399,7 @@ export class PgVectorStore implements VectorStore {
         await this.insertRows(
           client,
           shadow,
-          fresh.map((r, i) => ({ ...r, updatedAt: (stale[i] as StoredRow).updatedAt })),
+          fresh.map((r, i) => ({ ...r, revision: (stale[i] as StoredRow).revision })),
         );
       }
       await client.query(
@@ -452,7 +488,7 @@ interface RawRow {
   metadata: DocumentRow['metadata'];
   vector: string;
   embedded: boolean;
-  updated_at: Date;
+  revision: string;
 }
 
 const fromRaw = (r: RawRow): StoredRow => ({
@@ -461,7 +497,7 @@ const fromRaw = (r: RawRow): StoredRow => ({
   metadata: r.metadata,
   vector: parseVector(r.vector),
   embedded: r.embedded,
-  updatedAt: r.updated_at,
+  revision: r.revision,
 });
 
 const shadowName = (name: string, generation: number): string => `c_${name}__g${generation}`;
