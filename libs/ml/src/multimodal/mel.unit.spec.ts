@@ -11,7 +11,10 @@ import { initMultimodalWeights } from './weights';
 describe('log-mel spectrogram', () => {
   it.each([
     ['n_fft 256 (radix-2 FFT), 16 mels', { n_fft: 256, hop_length: 128, n_mels: 16 }],
-    ['n_fft 400 (not a power of two), 24 mels, 100–7000 Hz', { n_fft: 400, hop_length: 160, n_mels: 24, f_min: 100, f_max: 7000 }],
+    [
+      'n_fft 400 (not a power of two), 24 mels, 100–7000 Hz',
+      { n_fft: 400, hop_length: 160, n_mels: 24, f_min: 100, f_max: 7000 },
+    ],
   ])('in-graph log-mel equals the TypeScript reference: %s', async (_, audio) => {
     const base = tinyMultimodalConfig('concat');
     const a = audioConfigSchema.parse({ ...base.audio, ...audio, clip_samples: 2400 });

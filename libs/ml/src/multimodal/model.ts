@@ -170,7 +170,9 @@ export class MultimodalModel implements LanguageModel<MultimodalState> {
       const S = this.config.vision?.image_size as number;
       return session.run({ [MEDIA_ENCODER_IO.pixels]: float32(input, [batch, 3, S, S]) });
     }
-    return session.run({ [MEDIA_ENCODER_IO.waveform]: float32(input, [batch, this.config.audio?.clip_samples as number]) });
+    return session.run({
+      [MEDIA_ENCODER_IO.waveform]: float32(input, [batch, this.config.audio?.clip_samples as number]),
+    });
   }
 
   /**

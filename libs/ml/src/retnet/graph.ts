@@ -10,6 +10,9 @@
 // - Position-dependent numbers (cos/sin, γ^k, 1/sqrt(c_n)) are float64-computed tables Gathered by absolute
 //   position; decay masks are built once per graph from them and shared by all layers.
 // - Batch and sequence dims are symbolic; positions are per sequence, so one batch may mix positions.
+
+import { moeSettings } from '../moe/config';
+import { addMoeWeights, expertTokensName, type MoeNames, moeFfn, type PreparedMoe, prepareMoeFfn } from '../moe/graph';
 import { GraphBuilder } from '../onnx/graph-builder';
 import { gelu, layerNorm, linear, normalizeLastAxis, swish, transpose2d } from '../onnx/layers';
 import { getWeight, type WeightMap } from '../weights/tensor';
@@ -30,10 +33,10 @@ export interface RetNetGraphOptions {
   head?: (g: GraphBuilder, hidden: string) => void;
   /**
    * Builds the layers' input `[batch, seq, d]` in place of the token lookup (parallel and chunkwise forms): it
-   * declares its own graph inputs and receives the name of the token-embedding table `[V, d]`. The multimodal
-   * concatenation prefix (projected image/audio tokens before the text's) is built this way.
+   * declares its own graph inputs; the graph then has no token-embedding table. The multimodal concatenation
+   * prefix (projected image/audio tokens, run before the text) is built this way.
    */
-  input?: (g: GraphBuilder, embed: string) => string;
+  input?: (g: GraphBuilder) => string;
   /**
    * Emit `state_out_{i}` in the parallel and chunkwise forms (default: yes, unless a custom head replaces the
    * language-model head). The recurrent form always emits its states.
@@ -51,10 +54,12 @@ interface PreparedLayer {
   wOut: Float32Array; // [D_v, d]
   ffnNormW: Float32Array;
   ffnNormB: Float32Array;
-  fc1: Float32Array; // [d, ffn]
-  fc1b: Float32Array;
-  fc2: Float32Array; // [ffn, d]
-  fc2b: Float32Array;
+  // Dense FFN, or `moe` (ADR 0002) in its place.
+  fc1?: Float32Array; // [d, ffn]
+  fc1b?: Float32Array;
+  fc2?: Float32Array; // [ffn, d]
+  fc2b?: Float32Array;
+  moe?: PreparedMoe;
 }
 
 /** Weights rearranged for the graphs once, shared by the three forms. */
@@ -84,6 +89,7 @@ export function prepareRetNet(config: RetNetConfig, weights: WeightMap): Prepare
   const layers: PreparedLayer[] = [];
   const fusedWidth = 2 * d + H * (dv + 1) + Dv;
   const scale = dk ** -0.5;
+  const moe = moeSettings(config);
   for (let i = 0; i < L; i++) {
     const w = (n: string) => getWeight(weights, `layers.${i}.${n}`);
     const wq = w('retention.q_proj.weight'); // [d, d] (out, in)
@@ -115,10 +121,14 @@ export function prepareRetNet(config: RetNetConfig, weights: WeightMap): Prepare
       wOut: transpose2d(w('retention.out_proj.weight'), d, Dv),
       ffnNormW: w('ffn_norm.weight'),
       ffnNormB: w('ffn_norm.bias'),
-      fc1: transpose2d(w('ffn.fc1.weight'), ffn, d),
-      fc1b: w('ffn.fc1.bias'),
-      fc2: transpose2d(w('ffn.fc2.weight'), d, ffn),
-      fc2b: w('ffn.fc2.bias'),
+      ...(moe
+        ? { moe: prepareMoeFfn(weights, `layers.${i}.ffn`, d, moe) }
+        : {
+            fc1: transpose2d(w('ffn.fc1.weight'), ffn, d),
+            fc1b: w('ffn.fc1.bias'),
+            fc2: transpose2d(w('ffn.fc2.weight'), d, ffn),
+            fc2b: w('ffn.fc2.bias'),
+          }),
     });
   }
   const gammas = decayGammas(H);
@@ -153,7 +163,7 @@ function rotationMatrix(dk: number): Float32Array {
 export function buildRetNetGraph(p: PreparedRetNet, form: RetNetForm, opts: RetNetGraphOptions = {}): Uint8Array {
   if (opts.input && form === 'recurrent') throw new Error('a custom input needs the parallel or chunkwise form');
   const g = new GraphBuilder(opts.head ? `retnet_${form}_head` : `retnet_${form}`);
-  const w = addWeights(g, p, !opts.head);
+  const w = addWeights(g, p, !opts.head, !opts.input);
   if (form === 'recurrent') buildRecurrent(g, p, w, opts.head);
   else buildSequence(g, p, w, form, opts.logits ?? 'all', opts);
   return g.serialize();
@@ -169,10 +179,12 @@ interface LayerNames {
   wOut: string;
   ffnNormW: string;
   ffnNormB: string;
-  fc1: string;
-  fc1b: string;
-  fc2: string;
-  fc2b: string;
+  fc1?: string;
+  fc1b?: string;
+  fc2?: string;
+  fc2b?: string;
+  /** MoE FFN weights and the graph output of its per-expert token counts. */
+  moe?: { names: MoeNames; countsOutput: string };
 }
 
 interface WeightNames {
@@ -188,7 +200,7 @@ interface WeightNames {
   rotation: string;
 }
 
-function addWeights(g: GraphBuilder, p: PreparedRetNet, withLmHead: boolean): WeightNames {
+function addWeights(g: GraphBuilder, p: PreparedRetNet, withLmHead: boolean, withEmbed = true): WeightNames {
   const { d, H, dk, dv, Dv, V, ffn } = p.dims;
   const N = p.config.max_seq_len;
   const fusedWidth = 2 * d + H * (dv + 1) + Dv;
@@ -204,14 +216,18 @@ function addWeights(g: GraphBuilder, p: PreparedRetNet, withLmHead: boolean): We
       wOut: g.initializer(n('retention.out_proj.weight_t'), [Dv, d], l.wOut),
       ffnNormW: g.initializer(n('ffn_norm.weight'), [d], l.ffnNormW),
       ffnNormB: g.initializer(n('ffn_norm.bias'), [d], l.ffnNormB),
-      fc1: g.initializer(n('ffn.fc1.weight_t'), [d, ffn], l.fc1),
-      fc1b: g.initializer(n('ffn.fc1.bias'), [ffn], l.fc1b),
-      fc2: g.initializer(n('ffn.fc2.weight_t'), [ffn, d], l.fc2),
-      fc2b: g.initializer(n('ffn.fc2.bias'), [d], l.fc2b),
+      ...(l.moe
+        ? { moe: { names: addMoeWeights(g, n('ffn'), l.moe, 'sparse'), countsOutput: expertTokensName(i) } }
+        : {
+            fc1: g.initializer(n('ffn.fc1.weight_t'), [d, ffn], l.fc1 as Float32Array),
+            fc1b: g.initializer(n('ffn.fc1.bias'), [ffn], l.fc1b as Float32Array),
+            fc2: g.initializer(n('ffn.fc2.weight_t'), [ffn, d], l.fc2 as Float32Array),
+            fc2b: g.initializer(n('ffn.fc2.bias'), [d], l.fc2b as Float32Array),
+          }),
     };
   });
   return {
-    embed: g.initializer('embed.weight', [V, d], p.embed),
+    embed: withEmbed ? g.initializer('embed.weight', [V, d], p.embed) : '',
     layers,
     finalNormW: g.initializer('final_norm.weight', [d], p.finalNormW),
     finalNormB: g.initializer('final_norm.bias', [d], p.finalNormB),
@@ -268,7 +284,13 @@ function normalizeByRowSum(g: GraphBuilder, p: PreparedRetNet, ov: string): stri
 
 function ffnBlock(g: GraphBuilder, p: PreparedRetNet, l: LayerNames, x: string): string {
   const h = layerNorm(g, x, l.ffnNormW, l.ffnNormB, p.config.layer_norm_eps);
-  const y = linear(g, gelu(g, linear(g, h, l.fc1, l.fc1b)), l.fc2, l.fc2b);
+  if (l.moe) {
+    // Sparse MoE FFN (ADR 0002); every form also outputs the layer's per-expert token counts (load statistics).
+    const { y, expertTokens } = moeFfn(g, l.moe.names, h);
+    g.output(expertTokens, l.moe.countsOutput, 'int64', [l.moe.names.prepared.settings.numExperts]);
+    return g.op('Add', [x, y]);
+  }
+  const y = linear(g, gelu(g, linear(g, h, l.fc1 as string, l.fc1b)), l.fc2 as string, l.fc2b);
   return g.op('Add', [x, y]);
 }
 
@@ -295,7 +317,7 @@ function buildSequence(
   const seq = form === 'parallel' ? 'seq' : 'chunk';
   // Layer input: the token lookup, or what the custom input builds from its own graph inputs.
   const x0 = opts.input
-    ? opts.input(g, w.embed) // [B, C, d]
+    ? opts.input(g) // [B, C, d]
     : g.op('Gather', [w.embed, g.input('tokens', 'int64', ['batch', seq])], { axis: 0 }); // [B, C, d]
   const start = form === 'chunkwise' ? g.input('start', 'int64', ['batch']) : undefined; // [B]
   const statesIn =
