@@ -2,6 +2,7 @@
 // Each area exports its public API here.
 export * from './embedding';
 export * from './generation';
+export * from './moe';
 export * from './multimodal';
 export * from './onnx';
 export * from './retnet';

@@ -1,5 +1,6 @@
 // RetNet config.json (ADR 0001): snake_case on disk, validated with zod so a bad file fails naming the key.
 import { z } from 'zod';
+import { checkMoeConfig, moeConfigFields } from '../moe/config';
 
 export const retNetConfigSchema = z
   .object({
@@ -16,8 +17,11 @@ export const retNetConfigSchema = z
     group_norm_eps: z.number().positive().default(1e-5),
     rope_base: z.number().positive().default(10000),
     tokenizer: z.enum(['byte', 'gpt2']),
+    // The block's FFN: dense (absent) or Mixture-of-Experts (ADR 0002).
+    ...moeConfigFields,
   })
   .superRefine((c, ctx) => {
+    checkMoeConfig(c, ctx);
     if (c.embed_dim % c.num_heads !== 0) {
       ctx.addIssue({
         code: 'custom',

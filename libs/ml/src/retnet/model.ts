@@ -2,6 +2,8 @@
 // Prefill runs the parallel form for short fresh prompts and the chunkwise form otherwise (long prompts, or
 // continuing from a cached state); decode runs the recurrent form for a whole batch, one token per sequence.
 import type { DecodeState, DecodeStepResult, LanguageModel, PrefillResult } from '../generation/language-model';
+import { moeSettings } from '../moe/config';
+import { ExpertLoadTally } from '../moe/stats';
 import { EngineSession, float32, type HostTensor, int64, type Provider, type RuntimeOptions } from '../runtime/session';
 import type { WeightMap } from '../weights/tensor';
 import { loadModel } from './checkpoint';
@@ -28,6 +30,8 @@ export class RetNetModel implements LanguageModel<RetNetState> {
   readonly dims: RetNetDims;
   private readonly chunkSize: number;
   private readonly parallelPrefillMax: number;
+  /** MoE models: tokens per layer and expert over every run (ADR 0002); serving drains it into its metrics. */
+  readonly expertLoad: ExpertLoadTally | undefined;
 
   private constructor(
     readonly config: RetNetConfig,
@@ -41,6 +45,8 @@ export class RetNetModel implements LanguageModel<RetNetState> {
     this.maxSeqLen = config.max_seq_len;
     this.chunkSize = opts.chunkSize ?? 256;
     this.parallelPrefillMax = opts.parallelPrefillMax ?? 128;
+    const moe = moeSettings(config);
+    this.expertLoad = moe ? new ExpertLoadTally(config.num_layers, moe.numExperts) : undefined;
     if (!Number.isInteger(this.chunkSize) || this.chunkSize < 1) throw new Error('chunkSize must be an integer ≥ 1');
   }
 
@@ -99,6 +105,7 @@ export class RetNetModel implements LanguageModel<RetNetState> {
     if (form === 'parallel') {
       if (from) throw new Error('the parallel form starts at position 0; continue from a state with chunkwise');
       const out = await this.parallel.run({ tokens: int64(tokens, [1, tokens.length]) }); // logits [1, V]
+      this.expertLoad?.record(out);
       return { logits: floatOut(out, 'logits'), state: this.stateFrom(out, 1), position: tokens.length };
     }
     // Chunkwise: the state carries everything before the chunk; the last chunk may be shorter.
@@ -111,6 +118,7 @@ export class RetNetModel implements LanguageModel<RetNetState> {
         start: int64([start + offset], [1]), // [1]
         ...this.stateFeeds(state),
       });
+      this.expertLoad?.record(out);
       logits = floatOut(out, 'logits'); // [1, V]
       state = this.stateFrom(out, 1);
     }
@@ -133,6 +141,7 @@ export class RetNetModel implements LanguageModel<RetNetState> {
       positions: int64(positions, [B]), // [B]
       ...this.stateFeeds(state),
     });
+    this.expertLoad?.record(out);
     return { logits: floatOut(out, 'logits'), state: this.stateFrom(out, B) }; // logits [B, V]
   }
 

@@ -1,6 +1,8 @@
 // A slow, plain-TypeScript RetNet forward pass written straight from ADR 0001's parallel formula, in float64.
 // It shares nothing with the ONNX graphs (no fused weights, no tables), which makes it a useful oracle for them
 // at tiny sizes.
+import { moeSettings } from '../moe/config';
+import { referenceMoeFfn } from '../moe/reference';
 import { getWeight, type WeightMap } from '../weights/tensor';
 import { type RetNetConfig, retNetDims } from './config';
 
@@ -82,6 +84,11 @@ export function referenceRetNetLogits(
     }
     x = add(x, matmulT(y, T, Dv, w(`${p}.retention.out_proj.weight`), d));
     const hf = layerNormRows(x, T, d, w(`${p}.ffn_norm.weight`), w(`${p}.ffn_norm.bias`), config.layer_norm_eps);
+    const moe = moeSettings(config);
+    if (moe) {
+      x = add(x, referenceMoeFfn(hf, T, d, weights, `${p}.ffn`, moe).y); // ADR 0002
+      continue;
+    }
     const f1 = matmulT(hf, T, d, w(`${p}.ffn.fc1.weight`), ffn, w(`${p}.ffn.fc1.bias`)).map(
       (z) => 0.5 * z * (1 + erf(z / Math.SQRT2)),
     );

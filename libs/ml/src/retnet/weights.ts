@@ -1,4 +1,7 @@
 // RetNet tensor names and shapes (ADR 0001) and seeded random initialisation.
+
+import { moeSettings } from '../moe/config';
+import { moeFfnTensorSpecs } from '../moe/weights';
 import { SeededRandom } from '../weights/random';
 import type { TensorSpec, WeightMap } from '../weights/tensor';
 import { type RetNetConfig, retNetDims } from './config';
@@ -6,6 +9,7 @@ import { type RetNetConfig, retNetDims } from './config';
 /** Every tensor a RetNet checkpoint holds, in the order the engine writes them. */
 export function retNetTensorSpecs(config: RetNetConfig): TensorSpec[] {
   const { d, Dv, L, V, ffn } = retNetDims(config);
+  const moe = moeSettings(config);
   const specs: TensorSpec[] = [{ name: 'embed.weight', shape: [V, d] }];
   for (let i = 0; i < L; i++) {
     const p = `layers.${i}`;
@@ -21,6 +25,12 @@ export function retNetTensorSpecs(config: RetNetConfig): TensorSpec[] {
       { name: `${p}.retention.out_proj.weight`, shape: [d, Dv] },
       { name: `${p}.ffn_norm.weight`, shape: [d] },
       { name: `${p}.ffn_norm.bias`, shape: [d] },
+    );
+    if (moe) {
+      specs.push(...moeFfnTensorSpecs(`${p}.ffn`, d, moe));
+      continue;
+    }
+    specs.push(
       { name: `${p}.ffn.fc1.weight`, shape: [ffn, d] },
       { name: `${p}.ffn.fc1.bias`, shape: [ffn] },
       { name: `${p}.ffn.fc2.weight`, shape: [d, ffn] },

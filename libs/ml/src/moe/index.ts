@@ -1,0 +1,5 @@
+export * from './config';
+export * from './graph';
+export * from './reference';
+export * from './stats';
+export * from './weights';
