@@ -1,0 +1,1 @@
+"""Small synthetic tasks the platform learns end to end (tests, demos, the multimodal report)."""
