@@ -54,6 +54,8 @@ export function referenceMoeFfn(
   weights: WeightMap,
   prefix: string,
   s: MoeSettings,
+  /** 'tanh': GELU's tanh approximation instead of erf — only to explain other kernels' numbers (bench/moe). */
+  geluForm: 'erf' | 'tanh' = 'erf',
 ): { y: Float64Array; routing: MoeRouting } {
   const E = s.numExperts;
   const f = s.expertFfnDim;
@@ -78,7 +80,10 @@ export function referenceMoeFfn(
       for (let o = 0; o < f; o++) {
         let acc = b1[o] as number;
         for (let c = 0; c < d; c++) acc += (x[n * d + c] as number) * (w1[o * d + c] as number);
-        hidden[o] = 0.5 * acc * (1 + erf64(acc / Math.SQRT2));
+        hidden[o] =
+          geluForm === 'erf'
+            ? 0.5 * acc * (1 + erf64(acc / Math.SQRT2))
+            : 0.5 * acc * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (acc + 0.044715 * acc ** 3)));
       }
       for (let o = 0; o < d; o++) {
         let acc = b2[o] as number;

@@ -254,9 +254,10 @@ FFN_REGISTRY: dict[str, Callable[[RetNetConfig], nn.Module]] = {"dense": DenseFF
 
 
 def build_ffn(config: RetNetConfig) -> nn.Module:
-    kind = str(config.extra.get("ffn_type", "dense"))
+    # config.json key "ffn" (ADR 0002: "dense" | "moe"); "ffn_type" is the older spelling.
+    kind = str(config.extra.get("ffn", config.extra.get("ffn_type", "dense")))
     if kind not in FFN_REGISTRY:
-        raise ValueError(f"unknown ffn_type {kind!r}; known: {sorted(FFN_REGISTRY)}")
+        raise ValueError(f"unknown ffn {kind!r}; known: {sorted(FFN_REGISTRY)}")
     return FFN_REGISTRY[kind](config)
 
 
@@ -399,3 +400,6 @@ __all__ = [
     "rotate",
     "rotation_frequencies",
 ]
+
+# Registers the MoE FFN under "moe" (ADR 0002); imported last because moe.py builds on the classes above.
+from . import moe as _moe  # noqa: E402,F401

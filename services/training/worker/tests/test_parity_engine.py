@@ -49,6 +49,8 @@ def engine_ready() -> dict[str, str]:
         ("byte-2-layer", {}),
         ("gpt2-vocab-odd-shapes", {"vocab_size": 50257, "tokenizer": "gpt2", "embed_dim": 24, "num_heads": 3,
                                    "num_layers": 1, "ffn_dim": 40, "value_factor": 1, "rope_base": 500.0}),
+        # ADR 0002: every block's FFN is a Mixture of Experts (sparse dispatch in the engine's graphs).
+        ("moe-4-experts-top-2", {"ffn": "moe", "num_experts": 4, "top_k": 2, "expert_ffn_dim": 24}),
     ],
 )
 def test_engine_logits_equal_pytorch(engine_ready: dict[str, str], tmp_path: Path, name: str, overrides: dict) -> None:
