@@ -26,8 +26,8 @@ const THREADS = 2;
 const DECODE_TOKENS = SMOKE ? 16 : 64;
 const CONCURRENCY: readonly number[] = SMOKE ? [1, 4] : [1, 4, 16, 64];
 const PREFIX_TOKENS = SMOKE ? 600 : 2000;
-const PREFIX_REPEATS = SMOKE ? 1 : 3;
-const PAIRS = SMOKE ? 2 : 5;
+const PREFIX_REPEATS = SMOKE ? 1 : 2;
+const PAIRS = SMOKE ? 2 : 3;
 
 const config = parseRetNetConfig({
   vocab_size: 50257,
@@ -129,6 +129,7 @@ async function startService(modelDir: string): Promise<{ child: ChildProcess; ad
       NEUROFORGE_INFERENCE__MAX_BATCH_SIZE: '64',
       NEUROFORGE_INFERENCE__MAX_QUEUE: '64',
       NEUROFORGE_INFERENCE__MAX_NEW_TOKENS: '512',
+      NEUROFORGE_INFERENCE__REQUEST_TIMEOUT_MS: '600000',
       NEUROFORGE_SYSTEM__DEVICE: 'cpu',
       NEUROFORGE_SYSTEM__INTRA_OP_THREADS: String(THREADS),
       NEUROFORGE_SYSTEM__LOG_LEVEL: 'warn',

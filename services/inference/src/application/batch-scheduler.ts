@@ -224,9 +224,8 @@ export class BatchScheduler<S extends DecodeState> {
         // 2. Prefill: everything that fits when nothing is decoding, else one block between two decode steps.
         await this.admit();
         // 3. One batched decode step for every running request.
+        // (Every iteration awaits the model, so gRPC writes, arrivals and cancellations get through meanwhile.)
         if (this.running.length > 0) await this.decode();
-        // Let gRPC writes, new arrivals and cancellations through between steps.
-        await new Promise<void>((resolve) => setImmediate(resolve));
       }
     } catch (error) {
       this.failAll(error);
