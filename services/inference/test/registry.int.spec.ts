@@ -53,7 +53,7 @@ function registryAddress(): string {
 }
 
 beforeAll(async () => {
-  registry = await startRegistry();
+  registry = await startRegistry({ seedOnStart: true });
   await registry.client.call('createModel', { name, architecture: 'ARCHITECTURE_RETNET', tags: ['test'] });
   // The inference harness writes the two tiny versions; the registry gets copies of them.
   h = await startInference(
@@ -96,5 +96,30 @@ describe('inference with the model registry', () => {
     const second = await h.client.generate({ prompt: 'from the registry', parameters: greedy(6) });
     expect(second.model).toMatchObject({ name, version: 2, alias: 'prod' });
     expect(second.tokenIds).not.toEqual(first.tokenIds);
+  });
+
+  it("serves the registry's start-up default model (an alias on its own) and reports where its weights came from", async () => {
+    let response: Awaited<ReturnType<typeof h.client.generate>> | undefined;
+    const deadline = Date.now() + 30_000;
+    while (!response) {
+      try {
+        response = await h.client.generate({ model: 'retnet-default', prompt: 'seeded', parameters: greedy(4) });
+      } catch (error) {
+        // The registry seeds it in the background after start.
+        if (Date.now() > deadline) throw error;
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    }
+    expect(response.tokenIds).toHaveLength(4);
+    // The registry tags its start-up model: "seeded-random" weights, or "trained" on the shipped corpus.
+    const { model } = await registry.client.call('getModel', { name: 'retnet-default' });
+    const expected = model.tags.includes('seeded-random') ? 'seeded random' : 'trained';
+    const served = (await h.client.info()).models.find((m) => m.name === 'retnet-default');
+    expect(served).toMatchObject({
+      version: 1,
+      weightsSource: expected,
+      tokenizerId: 'byte',
+      aliases: ['retnet-default'],
+    });
   });
 });

@@ -87,6 +87,16 @@ export class ModelServing {
     return loading;
   }
 
+  /** The aliases routed to an instance, as the registry names them (the alias a route follows, else its own). */
+  aliasesOf(instance: ModelInstance): string[] {
+    const aliases = [...instance.routes].map((route) => {
+      const followed = this.follows.get(route) ?? route;
+      const at = followed.indexOf('@');
+      return at < 0 ? '' : followed.slice(at + 1);
+    });
+    return [...new Set(aliases.filter(Boolean))];
+  }
+
   /** Loaded instances with the routes that point at them. */
   loaded(): ModelInstance[] {
     return [...this.instances.values()].filter((i) => !i.retired);

@@ -19,6 +19,7 @@ import { InferenceError } from '../domain/inference-error';
 import { type ModelRef, refKey } from '../domain/model-ref';
 
 const SEEDED_RANDOM_TAG = 'seeded-random';
+const TRAINED_TAG = 'trained';
 const CALL_TIMEOUT_MS = 5000;
 
 type Unary<Req, Res> = (
@@ -148,7 +149,9 @@ function aliasFollowed(ref: Extract<ModelRef, { kind: 'alias' }>, version: model
   return version.aliases.includes(ref.alias) || ref.alias !== 'latest' ? ref.alias : ref.name;
 }
 
+/** From the model's tags (the registry tags its start-up model `seeded-random` or `trained`) and the lineage. */
 function weightsSource(version: models.ModelVersion, tags: readonly string[]): string {
   if (tags.includes(SEEDED_RANDOM_TAG)) return 'seeded random';
-  return version.lineage?.source === 'LINEAGE_SOURCE_TRAINING_JOB' ? 'trained' : 'uploaded';
+  if (tags.includes(TRAINED_TAG) || version.lineage?.source === 'LINEAGE_SOURCE_TRAINING_JOB') return 'trained';
+  return 'uploaded';
 }

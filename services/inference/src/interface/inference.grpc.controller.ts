@@ -169,7 +169,7 @@ export class InferenceGrpcController implements inference.InferenceServiceContro
     return {
       name: resolved.name,
       version: resolved.version,
-      aliases: [...instance.routes].filter((r) => r.includes('@')).map((r) => r.slice(r.indexOf('@') + 1)),
+      aliases: this.serving.aliasesOf(instance),
       architecture: models.Architecture.ARCHITECTURE_RETNET,
       requestedProvider: engine.requestedProvider,
       executionProvider: engine.provider,
