@@ -1,4 +1,6 @@
 import type { Type } from '@nestjs/common';
+import { EmbeddingsHttpController } from '../../embeddings/embeddings.http.controller';
+import { RagHttpController } from '../../embeddings/rag.http.controller';
 import { AuthHttpController } from './auth.http.controller';
 import { GenerateHttpController } from './generate.http.controller';
 import { ModelsHttpController } from './models.http.controller';
@@ -14,4 +16,6 @@ export const GATEWAY_CONTROLLERS: readonly Type<unknown>[] = [
   GenerateHttpController,
   TrainingHttpController,
   OpenAiHttpController,
+  EmbeddingsHttpController,
+  RagHttpController,
 ];

@@ -184,7 +184,7 @@ export class OpenAiHttpController {
     const texts = typeof body.input === 'string' ? [body.input] : body.input;
     const answer = await this.upstreams.embeddings.unary<embeddings.EmbedRequest, embeddings.EmbedResponse>(
       'Embed',
-      { model: body.model, texts, normalize: false },
+      { model: body.model, texts, normalize: true }, // OpenAI embeddings have unit length
       { metadata: callerMetadata(principalOf(request)) },
     );
     return {
