@@ -240,15 +240,18 @@ async function probeMongo(connection: mongoose.Connection): Promise<{ insertP50:
 
 async function main(): Promise<void> {
   const dbName = `nf_bench_events_${id()}`;
-  const connection = mongoose.createConnection(`${MONGO_URL}/${dbName}`);
+  const connection = mongoose.createConnection(`${MONGO_URL}/${dbName}`, { serverSelectionTimeoutMS: 10_000 });
   await connection.asPromise();
   const results: Result[] = [];
   let mongoOpMs: { insertP50: number; findByIdP50: number } | undefined;
   try {
     mongoOpMs = await probeMongo(connection);
     for (const writers of WRITERS) {
-      results.push(await runBare(writers));
-      results.push(await runKit(writers, connection));
+      for (const run of [() => runBare(writers), () => runKit(writers, connection)]) {
+        const result = await run();
+        console.error(`done: ${result.pipeline} × ${writers} writer(s): ${result.eventsPerSecond} events/s`);
+        results.push(result);
+      }
     }
   } finally {
     await connection.dropDatabase();

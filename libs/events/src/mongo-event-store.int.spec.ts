@@ -39,7 +39,7 @@ describe('MongoEventStore', () => {
       [1, inc(1)],
       [2, inc(2)],
     ]);
-    expect(read[1].position).toBe(read[0].position + 1);
+    expect(read[1].position).toBe(read[0].position); // one append, one position
     expect(read[0].envelope).toMatchObject({
       specversion: '1.0',
       source: 'neuroforge/model-registry',
@@ -131,9 +131,10 @@ describe('MongoEventStore', () => {
     expect(ours.map((e) => (e.event as CounterEvent).data.by)).toEqual([1, 2, 3, 4]);
     const positions = all.map((e) => e.position);
     expect(positions).toEqual([...positions].sort((x, y) => x - y));
-    expect(new Set(positions).size).toBe(positions.length);
+    expect(new Set(ours.map((e) => e.position)).size).toBe(3); // three appends; b's two events share one
+    // A page never splits an append: limit 2 ends after b's two-event commit.
     const page = await store.readAll({ afterPosition: after, limit: 2 });
-    expect(page.map((e) => e.position)).toEqual(positions.slice(0, 2));
+    expect(page.map((e) => (e.event as CounterEvent).data.by)).toEqual([1, 2, 3]);
   });
 
   it('init() is idempotent: a restarted service re-creates its indexes without error', async () => {
@@ -141,8 +142,40 @@ describe('MongoEventStore', () => {
     const again = new MongoEventStore(connection, { service: 'model-registry', context: 'models' });
     await again.init();
     const names = (await store.commits.indexes()).map((index) => index.name);
-    expect(names).toEqual(expect.arrayContaining(['stream_version_unique', 'last_position', 'outbox']));
+    expect(names).toEqual(expect.arrayContaining(['stream_version_unique', 'position_unique', 'outbox']));
     await expect(store.streamVersion(uniqueName('after-init'))).resolves.toBe(0);
+  });
+
+  it('hands out unique positions when the first appends into a fresh database race to create the counter', async () => {
+    const fresh = new MongoEventStore(connection, {
+      service: 'model-registry',
+      context: 'models',
+      collection: uniqueName('events'),
+      countersCollection: uniqueName('counters'),
+    });
+    await fresh.init();
+    const results = await Promise.all(
+      Array.from({ length: 16 }, () =>
+        fresh.appendToStream(uniqueName('race'), [inc()], { expectedVersion: 'no_stream' }),
+      ),
+    );
+    const positions = results.map((r) => r.events[0].position);
+    expect(new Set(positions).size).toBe(16);
+    expect(positions.every((p) => p >= 1)).toBe(true);
+  });
+
+  it('gives each later commit of a stream a higher position, under concurrent writers', async () => {
+    const streams = Array.from({ length: 8 }, () => uniqueName('order'));
+    await Promise.all(
+      streams.map(async (stream) => {
+        for (let v = 0; v < 6; v++) await store.appendToStream(stream, [inc()], { expectedVersion: v });
+      }),
+    );
+    for (const stream of streams) {
+      const positions = (await store.readStream(stream)).map((e) => e.position);
+      expect(positions).toEqual([...positions].sort((a, b) => a - b));
+      expect(new Set(positions).size).toBe(6);
+    }
   });
 
   it('marks new commits unpublished for the outbox', async () => {

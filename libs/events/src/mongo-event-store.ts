@@ -7,9 +7,11 @@
 // both insert version N+1, and the second gets E11000 → VersionConflictError. See docs/events.md for why this
 // never lets two commits overlap.
 //
-// Global position: each append takes a block of positions from a counter document with findOneAndUpdate $inc
-// (FerretDB has no change streams or cluster time to order by). Positions are unique and increase with commit
-// order; a failed append leaves a gap.
+// Global position: each commit gets one position, proposed by a counter document (findOneAndUpdate $inc;
+// FerretDB has no change streams or cluster time to order by) and made unique by a unique index, because
+// FerretDB v1's $inc is not atomic under concurrency (two callers can get the same value). Positions are
+// unique, strictly increase within a stream, and follow commit order across streams closely; a failed append
+// leaves a gap. See docs/events.md.
 import { randomUUID } from 'node:crypto';
 import { type Connection, mongo } from 'mongoose';
 import { ceSource, ceType, DATA_CONTENT_TYPE, type EventEnvelope } from './envelope';
@@ -39,20 +41,26 @@ export interface StoredEventRecord {
   tracestate?: string;
 }
 
-/** One append: the stream's versions [version, lastVersion] and global positions [position, lastPosition]. */
+/** One append: the stream's versions [version, lastVersion], at one global position shared by its events. */
 export interface CommitDocument {
   _id: mongo.ObjectId;
   streamId: string;
   version: number;
   lastVersion: number;
   position: number;
-  lastPosition: number;
   source: string;
   committedAt: Date;
   /** Outbox marker: false until the relay has published every event of the commit to Kafka. */
   published: boolean;
   publishedAt?: Date;
   events: StoredEventRecord[];
+}
+
+interface StreamHead {
+  /** The stream's version: the last version of its last commit (0 when empty). */
+  version: number;
+  /** That commit's global position (0 when empty). */
+  position: number;
 }
 
 export interface MongoEventStoreOptions {
@@ -62,12 +70,14 @@ export interface MongoEventStoreOptions {
   context: string;
   /** Default `events`. */
   collection?: string;
-  /** Default `counters`; the document `<collection>:position` holds the last global position handed out. */
+  /** Default `counters`; the document `<collection>:position` holds the last global position proposed. */
   countersCollection?: string;
 }
 
 // An `any` append only loses a race to another append of the same stream; a few rounds always suffice.
 const ANY_VERSION_ATTEMPTS = 20;
+// Proposals of a global position before giving up (each failure means another commit took that position).
+const POSITION_ATTEMPTS = 10;
 // Streams whose last-seen head is remembered (see `knownHeads`).
 const KNOWN_HEADS = 10_000;
 
@@ -81,7 +91,7 @@ export class MongoEventStore implements EventStore {
   // The last commit end this instance saw per stream (from a read or its own append). An expected version
   // that is a known commit end needs no head check before the insert: it is a boundary and not ahead of the
   // stream, so the unique index alone decides the race. Saves one round trip per handleCommand.
-  private readonly knownHeads = new Map<string, number>();
+  private readonly knownHeads = new Map<string, StreamHead>();
 
   constructor(connection: Connection, options: MongoEventStoreOptions) {
     const db = connection.db;
@@ -100,7 +110,7 @@ export class MongoEventStore implements EventStore {
   async init(): Promise<void> {
     const indexes: mongo.IndexDescription[] = [
       { key: { streamId: 1, version: 1 }, name: 'stream_version_unique', unique: true },
-      { key: { lastPosition: 1 }, name: 'last_position' },
+      { key: { position: 1 }, name: 'position_unique', unique: true },
       // The relay's query. A partial index on published=false would be smaller; FerretDB v1 has none.
       { key: { published: 1, position: 1 }, name: 'outbox' },
     ];
@@ -131,36 +141,68 @@ export class MongoEventStore implements EventStore {
     const fromVersion = options.fromVersion ?? 1;
     // Equality only: FerretDB pushes it down to PostgreSQL, a range on lastVersion it would not.
     const commits = (await this.commits.find({ streamId }).toArray()).sort((a, b) => a.version - b.version);
-    this.rememberHead(streamId, commits.at(-1)?.lastVersion ?? 0);
+    const head = commits.at(-1);
+    this.rememberHead(streamId, { version: head?.lastVersion ?? 0, position: head?.position ?? 0 });
     return commits
       .filter((commit) => commit.lastVersion >= fromVersion)
       .flatMap((commit) => this.toStoredEvents<E>(commit))
       .filter((e) => e.version >= fromVersion);
   }
 
+  /**
+   * Events of all streams with a position greater than `afterPosition`, in position order. The events of one
+   * append share its position and are never split: the result may exceed `limit` to finish an append.
+   */
   async readAll(options: ReadAllOptions = {}): Promise<StoredEvent[]> {
     const afterPosition = options.afterPosition ?? 0;
     const limit = options.limit ?? 1000;
     const commits = await this.commits
-      .find({ lastPosition: { $gt: afterPosition } })
-      .sort({ lastPosition: 1 })
+      .find({ position: { $gt: afterPosition } })
+      .sort({ position: 1 })
       .limit(limit)
       .toArray();
-    return commits
-      .flatMap((commit) => this.toStoredEvents(commit))
-      .filter((e) => e.position > afterPosition)
-      .slice(0, limit);
+    const events: StoredEvent[] = [];
+    for (const commit of commits) {
+      if (events.length >= limit) break;
+      events.push(...this.toStoredEvents(commit));
+    }
+    return events;
   }
 
   /** The stream's current version (0 when it has no events). */
   async streamVersion(streamId: string): Promise<number> {
-    const head = await this.commits.findOne({ streamId }, { sort: { version: -1 }, projection: { lastVersion: 1 } });
-    return head?.lastVersion ?? 0;
+    return (await this.streamHead(streamId)).version;
   }
 
-  private rememberHead(streamId: string, version: number): void {
+  private async streamHead(streamId: string): Promise<StreamHead> {
+    const head = await this.commits.findOne(
+      { streamId },
+      { sort: { version: -1 }, projection: { lastVersion: 1, position: 1 } },
+    );
+    return { version: head?.lastVersion ?? 0, position: head?.position ?? 0 };
+  }
+
+  // Proposes the next global position. The first appends into an empty database race to create the counter
+  // document; the losers of that upsert get E11000 and simply increment the winner's document.
+  private async proposePosition(): Promise<number> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const counter = await this.counters.findOneAndUpdate(
+          { _id: this.counterId },
+          { $inc: { seq: 1 } },
+          { upsert: true, returnDocument: 'after' },
+        );
+        if (!counter) throw new Error(`counter ${this.counterId} was not returned by findOneAndUpdate`);
+        return counter.seq;
+      } catch (error) {
+        if (!isDuplicateKeyError(error) || attempt >= 3) throw error;
+      }
+    }
+  }
+
+  private rememberHead(streamId: string, head: StreamHead): void {
     this.knownHeads.delete(streamId); // re-insert: the Map's order is then least recently used first
-    this.knownHeads.set(streamId, version);
+    this.knownHeads.set(streamId, head);
     if (this.knownHeads.size > KNOWN_HEADS) this.knownHeads.delete(this.knownHeads.keys().next().value as string);
   }
 
@@ -186,7 +228,7 @@ export class MongoEventStore implements EventStore {
       return {
         streamId: commit.streamId,
         version: commit.version + i,
-        position: commit.position + i,
+        position: commit.position,
         event: { type: record.type, data } as E,
         envelope,
       };
@@ -202,27 +244,20 @@ export class MongoEventStore implements EventStore {
     // 1. Check the expectation against the stream head. Besides failing fast, this guarantees a commit always
     //    starts right after a commit end the stream really has, so commits tile the stream and the unique
     //    index sees every race. Skipped when the expected version is already known to be such an end.
-    const trusted = expected === 'no_stream' || expected === 0 || this.knownHeads.get(streamId) === expected;
-    const current = trusted
-      ? expected === 'no_stream'
-        ? 0
-        : (expected as number)
-      : await this.streamVersion(streamId);
-    if ((expected === 'no_stream' && current !== 0) || (typeof expected === 'number' && current !== expected)) {
-      throw new VersionConflictError(streamId, expected, current);
+    const known = this.knownHeads.get(streamId);
+    let head: StreamHead;
+    if (expected === 'no_stream' || expected === 0) head = { version: 0, position: 0 };
+    else if (typeof expected === 'number' && known?.version === expected) head = known;
+    else head = await this.streamHead(streamId);
+    if (
+      (expected === 'no_stream' && head.version !== 0) ||
+      (typeof expected === 'number' && head.version !== expected)
+    ) {
+      throw new VersionConflictError(streamId, expected, head.version);
     }
+    const current = head.version;
     if (events.length === 0) return { nextExpectedVersion: current, events: [] };
 
-    // 2. Reserve a block of global positions.
-    const counter = await this.counters.findOneAndUpdate(
-      { _id: this.counterId },
-      { $inc: { seq: events.length } },
-      { upsert: true, returnDocument: 'after' },
-    );
-    if (!counter) throw new Error(`counter ${this.counterId} was not returned by findOneAndUpdate`);
-    const lastPosition = counter.seq;
-
-    // 3. Insert the commit; the unique (streamId, version) index rejects a concurrent writer's duplicate.
     const trace = options.metadata?.traceparent
       ? { traceparent: options.metadata.traceparent, tracestate: options.metadata.tracestate }
       : captureTraceContext();
@@ -241,25 +276,33 @@ export class MongoEventStore implements EventStore {
       if (trace.tracestate) record.tracestate = trace.tracestate;
       return record;
     });
-    const commit: CommitDocument = {
-      _id: new mongo.ObjectId(),
-      streamId,
-      version: current + 1,
-      lastVersion: current + events.length,
-      position: lastPosition - events.length + 1,
-      lastPosition,
-      source: this.source,
-      committedAt: new Date(),
-      published: false,
-      events: records,
-    };
-    try {
-      await this.commits.insertOne(commit);
-    } catch (error) {
-      if (isDuplicateKeyError(error)) throw new VersionConflictError(streamId, expected, undefined);
-      throw error;
+
+    // 2. Insert the commit at a proposed position. The unique (streamId, version) index rejects a concurrent
+    //    writer's duplicate (a version conflict); the unique position index rejects a position someone else
+    //    already holds (then propose another). A position must also exceed the stream's previous one, so the
+    //    relay's position order is version order even if the counter hands out a stale value.
+    for (let attempt = 1; ; attempt++) {
+      const commit: CommitDocument = {
+        _id: new mongo.ObjectId(),
+        streamId,
+        version: current + 1,
+        lastVersion: current + events.length,
+        position: Math.max(await this.proposePosition(), head.position + 1),
+        source: this.source,
+        committedAt: new Date(),
+        published: false,
+        events: records,
+      };
+      try {
+        await this.commits.insertOne(commit);
+        this.rememberHead(streamId, { version: commit.lastVersion, position: commit.position });
+        return { nextExpectedVersion: commit.lastVersion, events: this.toStoredEvents<E>(commit) };
+      } catch (error) {
+        if (!isDuplicateKeyError(error)) throw error;
+        // FerretDB's E11000 does not name the index: look whether our version is taken.
+        const taken = await this.commits.findOne({ streamId, version: commit.version }, { projection: { _id: 1 } });
+        if (taken || attempt >= POSITION_ATTEMPTS) throw new VersionConflictError(streamId, expected, undefined);
+      }
     }
-    this.rememberHead(streamId, commit.lastVersion);
-    return { nextExpectedVersion: commit.lastVersion, events: this.toStoredEvents<E>(commit) };
   }
 }
