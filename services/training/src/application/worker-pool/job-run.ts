@@ -45,6 +45,7 @@ export class JobRun {
   /** Set when the service hands the job back (shutdown) rather than a user stopping it. */
   private handingBack = false;
   private abandoned = false;
+  private finishing = false;
 
   constructor(
     private readonly deps: Deps,
@@ -67,6 +68,7 @@ export class JobRun {
       this.handle = await launch((event) => this.onEvent(event));
       await this.checkStopRequest();
       const exit = await this.handle.exited;
+      this.finishing = true;
       clearInterval(heartbeat);
       await this.chain;
       if (this.abandoned) return 'lost';
@@ -126,7 +128,8 @@ export class JobRun {
   }
 
   private async checkStopRequest(): Promise<void> {
-    if (this.stopSent || this.abandoned) return;
+    // Once the worker has exited, the job's own last appends are ours: nothing to check against.
+    if (this.stopSent || this.abandoned || this.finishing) return;
     try {
       const snapshot = await this.deps.jobs.load(this.jobId);
       if (snapshot.state.stopRequest) this.sendStop();
