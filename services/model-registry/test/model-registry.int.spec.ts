@@ -356,14 +356,15 @@ describe('model registry over gRPC', () => {
     expect(model).toMatchObject({
       architecture: 'ARCHITECTURE_RETNET',
       latestVersion: 1,
-      tags: ['seeded-random'],
+      // The repository ships a trained default model (services/training/assets/default-model), preferred over seeding.
+      tags: ['trained'],
       aliases: [{ alias: 'retnet-default', version: 1 }],
     });
     const resolved = (await registry.client.call('resolveAlias', { modelName: '', alias: 'retnet-default' })).version;
     expect(resolved.lineage.source).toBe('LINEAGE_SOURCE_UPLOAD');
     expect(resolved.tokenizerId).toBe('byte');
 
-    // A wiped artifact folder is repaired: the same seed writes the same bytes under the same hashes.
+    // A wiped artifact folder is repaired: the same files are written again under the same hashes.
     for (const a of resolved.artifacts) await rm(fileURLToPath(a.uri));
     expect(await ensure.execute()).toEqual({ action: 'repaired', modelName: 'retnet-default', version: 1 });
 
@@ -372,7 +373,7 @@ describe('model registry over gRPC', () => {
     try {
       for (const a of resolved.artifacts) await symlink(fileURLToPath(a.uri), join(folder, a.name));
       const loaded = await loadModel(folder);
-      expect(loaded.config).toMatchObject({ embed_dim: 128, num_heads: 4, num_layers: 2, vocab_size: 259 });
+      expect(loaded.config).toMatchObject({ embed_dim: 128, num_heads: 4, num_layers: 3, vocab_size: 259 });
     } finally {
       await rm(folder, { recursive: true, force: true });
     }

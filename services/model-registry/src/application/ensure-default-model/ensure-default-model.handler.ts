@@ -75,8 +75,10 @@ export class EnsureDefaultModelHandler {
           name,
           architecture: 'ARCHITECTURE_RETNET',
           description:
-            'Small RetNet with seeded random weights, registered at start-up so serving works out of the box.',
-          tags: [SEEDED_RANDOM_TAG],
+            this.builder.kind === 'trained'
+              ? 'Small byte-level RetNet trained on the shipped corpus (docs/training/default-model.md), registered at start-up so serving works out of the box.'
+              : 'Small RetNet with seeded random weights, registered at start-up so serving works out of the box.',
+          tags: [this.builder.kind === 'trained' ? 'trained' : SEEDED_RANDOM_TAG],
           createdByUserId: '',
         });
       } catch (error) {

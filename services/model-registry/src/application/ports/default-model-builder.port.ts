@@ -8,6 +8,8 @@ export interface BuiltModelFolder {
 }
 
 export interface DefaultModelBuilder {
+  /** What `build` writes: the trained model shipped with the repository, or seeded random weights. */
+  readonly kind: 'trained' | 'seeded-random';
   /** Writes config.json, model.safetensors and SHA256SUMS into `dir`; the same seed gives the same bytes. */
   build(dir: string, seed: number): Promise<BuiltModelFolder>;
 }
