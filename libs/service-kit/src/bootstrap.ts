@@ -12,6 +12,7 @@ import { NestPinoLogger } from './nest-logger';
 import { routeProcessWarnings } from './process-warnings';
 import { Readiness } from './readiness/readiness';
 import { exportReadinessMetrics } from './readiness/readiness-metrics';
+import { watchParent } from './shutdown/orphan-watch';
 import { onShutdownSignal, runShutdown, type ShutdownStep } from './shutdown/shutdown';
 import { createLogger, type Logger, shutdownTelemetry } from './telemetry';
 import { startServiceTelemetry } from './telemetry/preload';
@@ -131,6 +132,11 @@ export async function bootstrapService(definition: ServiceDefinition): Promise<R
   // The kit owns the signals (rather than app.enableShutdownHooks()) so that readiness drops and in-flight calls
   // drain before Nest's onModuleDestroy hooks close what those calls use; app.close() then runs the same hooks.
   onShutdownSignal(shutdown, { hardDeadlineMs: drainTimeoutMs * 2 + 6000 });
+  // A service whose launcher died (a killed `npm start` or test run) stops instead of holding ports and connections.
+  watchParent(() => {
+    logger.warn('parent process is gone: shutting down');
+    process.kill(process.pid, 'SIGTERM');
+  });
 
   logger.info(
     {
