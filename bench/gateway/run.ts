@@ -19,8 +19,8 @@ import {
 } from '@grpc/grpc-js';
 import { loadGrpcPackageDefinition } from '@neuroforge/contracts';
 import { initRetNetWeights, parseRetNetConfig, saveModel } from '@neuroforge/ml';
-import { ensureBuilt, REPO_ROOT, ServiceProcess } from '@neuroforge/service-kit/testing';
 import mongoose from 'mongoose';
+import { build, REPO_ROOT, Service } from './processes';
 
 const CONCURRENCY = [1, 16, 64];
 const WARMUP_S = Number(process.env.BENCH_WARMUP_S ?? 1);
@@ -63,6 +63,7 @@ async function loop(concurrency: number, seconds: number, send: (i: number) => P
 }
 
 async function measure(path: Cell['path'], concurrency: number, send: (i: number) => Promise<boolean>): Promise<Cell> {
+  process.stderr.write(`measuring ${path} at concurrency ${concurrency}\n`);
   await loop(concurrency, WARMUP_S, send);
   const { latencies, errors, elapsedS } = await loop(concurrency, MEASURE_S, send);
   latencies.sort((a, b) => a - b);
@@ -108,7 +109,7 @@ function postJson(agent: Agent, port: number, path: string, body: unknown, token
 }
 
 async function main(): Promise<void> {
-  for (const name of ['gateway', 'auth', 'inference'] as const) ensureBuilt(name);
+  for (const name of ['gateway', 'auth', 'inference']) build(name);
   const id = randomBytes(4).toString('hex');
   const root = await mkdtemp(join(tmpdir(), 'nf-bench-gateway-'));
   const config = parseRetNetConfig({
@@ -124,14 +125,14 @@ async function main(): Promise<void> {
   await saveModel(modelDir, { config, weights: initRetNetWeights(config, 1, { randomAffine: true }) });
   const quiet = { NEUROFORGE_STACK__TRACING_ENABLED: 'false', NEUROFORGE_SYSTEM__LOG_LEVEL: 'warn' };
   const authDb = `nf_bench_gw_auth_${id}`;
-  const processes: ServiceProcess[] = [];
+  const processes: Service[] = [];
   try {
-    const auth = await ServiceProcess.start('auth', {
+    const auth = await Service.start('auth', {
       ...quiet,
       NEUROFORGE_STACK__MONGO_URL: `mongodb://127.0.0.1:27017/${authDb}`,
     });
     processes.push(auth);
-    const inference = await ServiceProcess.start('inference', {
+    const inference = await Service.start('inference', {
       ...quiet,
       NF_INFERENCE_MODEL_DIRS: `tiny:1=${modelDir}`,
       NF_INFERENCE_REDIS_PREFIX: `nf-bench-gw-${id}:`,
@@ -140,20 +141,21 @@ async function main(): Promise<void> {
       NEUROFORGE_SYSTEM__INTRA_OP_THREADS: '1',
     });
     processes.push(inference);
-    await Promise.all([auth.waitForReady(200, 90_000), inference.waitForReady(200, 90_000)]);
-    const gateway = await ServiceProcess.start('gateway', {
+    process.stderr.write('waiting for auth and inference\n');
+    await Promise.all([auth.waitForReady(), inference.waitForReady()]);
+    const gateway = await Service.start('gateway', {
       ...quiet,
-      NEUROFORGE_SERVICES__AUTH__GRPC_PORT: String(auth.ports.grpc),
-      NEUROFORGE_SERVICES__INFERENCE__GRPC_PORT: String(inference.ports.grpc),
+      NEUROFORGE_SERVICES__AUTH__GRPC_PORT: String(auth.grpcPort),
+      NEUROFORGE_SERVICES__INFERENCE__GRPC_PORT: String(inference.grpcPort),
       // Limits stay on (each request still runs the Redis script) but high enough never to refuse.
       NEUROFORGE_GATEWAY__RATE_LIMIT_PER_MINUTE: '100000000',
       NEUROFORGE_GATEWAY__TOKENS_PER_MINUTE: '100000000',
     });
     processes.push(gateway);
-    await gateway.waitForReady(200, 90_000);
+    await gateway.waitForReady();
 
     const agent = new Agent({ keepAlive: true, maxSockets: 256 });
-    const registered = await postJson(agent, gateway.ports.http, '/api/v1/auth/register', {
+    const registered = await postJson(agent, gateway.httpPort, '/api/v1/auth/register', {
       email: `bench-${id}@example.com`,
       password: 'benchmark password',
     });
@@ -162,7 +164,7 @@ async function main(): Promise<void> {
     const pkg = loadPackageDefinition(loadGrpcPackageDefinition('inference')) as GrpcObject;
     const Client = (((pkg.neuroforge as GrpcObject).inference as GrpcObject).v1 as GrpcObject)
       .InferenceService as ServiceClientConstructor;
-    const grpc = new Client(inference.grpcAddress, credentials.createInsecure()) as unknown as {
+    const grpc = new Client(`127.0.0.1:${inference.grpcPort}`, credentials.createInsecure()) as unknown as {
       generate(req: unknown, md: Metadata, cb: (e: Error | null) => void): void;
       close(): void;
     };
@@ -171,7 +173,7 @@ async function main(): Promise<void> {
     const viaGateway = async (i: number) => {
       const answer = await postJson(
         agent,
-        gateway.ports.http,
+        gateway.httpPort,
         '/api/v1/generate/text',
         { prompt: prompt(i), model_name: 'tiny', max_tokens: 1 },
         token,
@@ -228,7 +230,7 @@ async function main(): Promise<void> {
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n\n${table}\n`);
     writeFileSync(join(REPO_ROOT, 'docs/benchmarks/gateway.json'), `${JSON.stringify(result, null, 2)}\n`);
   } finally {
-    await Promise.all(processes.map((p) => p.stop('SIGTERM')));
+    await Promise.all(processes.map((p) => p.stop()));
     await rm(root, { recursive: true, force: true });
     const connection = await mongoose.createConnection(`mongodb://127.0.0.1:27017/${authDb}`).asPromise();
     await connection.dropDatabase().catch(() => undefined);

@@ -54,9 +54,10 @@ export async function configureGatewayHttp(app: NestFastifyApplication): Promise
   fastify.removeContentTypeParser(['text/plain']);
   app.useGlobalFilters(app.get(ErrorEnvelopeFilter));
 
-  await app.register(fastifyWebsocket as never, { options: { maxPayload: config.gateway.max_body_bytes } });
   const chat = app.get(ChatWsHandler);
+  // The WebSocket plugin lives in its own scope, so its hooks run for /ws/chat only, not on every HTTP request.
   fastify.register(async (scope) => {
+    await scope.register(fastifyWebsocket, { options: { maxPayload: config.gateway.max_body_bytes } });
     scope.route({
       method: 'GET',
       url: '/ws/chat',

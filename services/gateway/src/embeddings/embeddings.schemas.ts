@@ -13,11 +13,9 @@ export const CollectionName = z
 export const CollectionParams = z.object({ name: CollectionName.meta({ description: 'The collection name.' }) });
 
 const Metadata = z.record(z.string(), z.unknown());
-const Filter = z
-  .record(z.string(), z.unknown())
-  .meta({
-    description: 'Metadata filter: {"lang": "en", "year": {"gte": 2000}}; operators eq ne gt gte lt lte in exists.',
-  });
+const Filter = z.record(z.string(), z.unknown()).meta({
+  description: 'Metadata filter: {"lang": "en", "year": {"gte": 2000}}; operators eq ne gt gte lt lte in exists.',
+});
 
 export const EmbedBody = z.object({
   model: ModelRef.optional().meta({ description: 'Embedding model; default: the service default model.' }),

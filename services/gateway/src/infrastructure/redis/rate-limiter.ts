@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { NeuroForgeConfig } from '@neuroforge/config';
 import { SERVICE_CONFIG } from '@neuroforge/service-kit';
+import type Redis from 'ioredis';
 import { GatewayRedis } from './redis.provider';
 
 // Fixed windows that start at a subject's first request: INCR the request counter (setting its expiry when it
@@ -43,10 +44,16 @@ export class RateLimiter {
   readonly tokenLimit: number;
   private readonly prefix = 'neuroforge:gateway:rl:';
 
-  constructor(
-    @Inject(SERVICE_CONFIG) config: NeuroForgeConfig,
-    @Inject(GatewayRedis) private readonly redis: GatewayRedis,
-  ) {
+  private readonly scripts: Redis & {
+    nfAdmit(requestKey: string, tokensKey: string, windowMs: string): Promise<[number, number, number, number]>;
+    nfCharge(tokensKey: string, tokens: string, windowMs: string): Promise<number>;
+  };
+
+  constructor(@Inject(SERVICE_CONFIG) config: NeuroForgeConfig, @Inject(GatewayRedis) redis: GatewayRedis) {
+    // Defined commands run by EVALSHA (the script body is sent once, not with every request).
+    redis.client.defineCommand('nfAdmit', { numberOfKeys: 2, lua: ADMIT });
+    redis.client.defineCommand('nfCharge', { numberOfKeys: 1, lua: CHARGE });
+    this.scripts = redis.client as typeof this.scripts;
     const { rate_limit_per_minute, tokens_per_minute, rate_limit_window_seconds } = config.gateway;
     const scale = rate_limit_window_seconds / 60;
     this.windowMs = rate_limit_window_seconds * 1000;
@@ -57,13 +64,11 @@ export class RateLimiter {
 
   /** Counts one request of `subject` and says whether it may proceed (`checkTokens`: also the token budget). */
   async admit(subject: string, checkTokens: boolean): Promise<Admission> {
-    const [count, ttl, tokens, tokensTtl] = (await this.redis.client.eval(
-      ADMIT,
-      2,
+    const [count, ttl, tokens, tokensTtl] = await this.scripts.nfAdmit(
       `${this.prefix}req:${subject}`,
       `${this.prefix}tok:${subject}`,
       String(this.windowMs),
-    )) as [number, number, number, number];
+    );
     const resetSeconds = Math.max(1, Math.ceil(ttl / 1000));
     const admission = {
       requestLimit: this.requestLimit,
@@ -80,6 +85,6 @@ export class RateLimiter {
   /** Adds generated tokens to `subject`'s budget for the current tokens window. */
   async chargeTokens(subject: string, tokens: number): Promise<void> {
     if (this.tokenLimit === 0 || tokens <= 0) return;
-    await this.redis.client.eval(CHARGE, 1, `${this.prefix}tok:${subject}`, String(tokens), String(this.windowMs));
+    await this.scripts.nfCharge(`${this.prefix}tok:${subject}`, String(tokens), String(this.windowMs));
   }
 }

@@ -14,6 +14,8 @@ export class GatewayRedis implements OnModuleDestroy {
       commandTimeout: 500,
       retryStrategy: () => 500,
       lazyConnect: false,
+      // Commands issued in the same tick by concurrent requests share one write.
+      enableAutoPipelining: true,
     });
     // Errors surface on the commands that fail; the connection keeps retrying on its own.
     this.client.on('error', () => undefined);

@@ -1,0 +1,88 @@
+// Services as child processes for the benchmark (the service kit's test helpers import vitest, so not those).
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { join, resolve } from 'node:path';
+
+export const REPO_ROOT = resolve(__dirname, '../../..');
+
+export function freePort(): Promise<number> {
+  return new Promise((done, fail) => {
+    const server = createServer();
+    server.once('error', fail);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? done(address.port) : fail(new Error('no port'))));
+    });
+  });
+}
+
+/** Builds a service and what it references (incremental). */
+export function build(service: string): void {
+  execFileSync(join(REPO_ROOT, 'node_modules/.bin/tsc'), ['-b', `services/${service}/tsconfig.app.json`], {
+    cwd: REPO_ROOT,
+    stdio: 'inherit',
+  });
+}
+
+export class Service {
+  private readonly output: string[] = [];
+  private readonly child: ChildProcess;
+
+  constructor(
+    readonly name: string,
+    readonly grpcPort: number,
+    readonly httpPort: number,
+    readonly metricsPort: number,
+    env: Record<string, string>,
+  ) {
+    const key = name.toUpperCase().replace(/-/g, '_');
+    this.child = spawn(process.execPath, [join(REPO_ROOT, 'services', name, 'dist/main.js')], {
+      cwd: REPO_ROOT,
+      env: {
+        ...process.env,
+        [`NEUROFORGE_SERVICES__${key}__GRPC_PORT`]: String(grpcPort),
+        [`NEUROFORGE_SERVICES__${key}__HTTP_PORT`]: String(httpPort),
+        [`NEUROFORGE_SERVICES__${key}__METRICS_PORT`]: String(metricsPort),
+        ...env,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.child.stdout?.on('data', (c: Buffer) => this.output.push(c.toString()));
+    this.child.stderr?.on('data', (c: Buffer) => this.output.push(c.toString()));
+  }
+
+  static async start(name: string, env: Record<string, string>): Promise<Service> {
+    const metrics = await freePort();
+    if (name === 'gateway') return new Service(name, 0, await freePort(), metrics, env);
+    return new Service(name, await freePort(), metrics, metrics, env);
+  }
+
+  async waitForReady(timeoutMs = 60_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if (this.child.exitCode !== null) throw new Error(`${this.name} exited:\n${this.output.join('').slice(-3000)}`);
+      try {
+        const response = await fetch(`http://127.0.0.1:${this.metricsPort}/health/ready`, {
+          signal: AbortSignal.timeout(2000),
+        });
+        if (response.status === 200) return;
+      } catch {
+        // not listening yet
+      }
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    throw new Error(`${this.name} not ready in ${timeoutMs} ms:\n${this.output.join('').slice(-3000)}`);
+  }
+
+  stop(): Promise<void> {
+    if (this.child.exitCode !== null) return Promise.resolve();
+    return new Promise((done) => {
+      const timer = setTimeout(() => this.child.kill('SIGKILL'), 10_000);
+      this.child.once('exit', () => {
+        clearTimeout(timer);
+        done();
+      });
+      this.child.kill('SIGTERM');
+    });
+  }
+}
