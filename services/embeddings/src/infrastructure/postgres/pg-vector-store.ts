@@ -258,20 +258,19 @@ export class PgVectorStore implements VectorStore {
   }
 
   async search(name: string, q: SearchQuery): Promise<SearchHitRow[]> {
-    const collection = await this.getCollection(name);
-    if (!collection) return [];
-    const { op, score } = DISTANCE_SQL[collection.distance];
-    return this.withTable(name, async (client, table) => {
+    return this.withTable(name, async (client, table, distanceKind) => {
+      const { op, score } = DISTANCE_SQL[distanceKind];
       await client.query('BEGIN');
       try {
-        if (q.exact) {
-          await client.query("SELECT set_config('enable_indexscan', 'off', true)");
-        } else {
-          await client.query("SELECT set_config('hnsw.ef_search', $1, true)", [String(q.efSearch)]);
-          // With a filter, an index scan that ran out of candidates keeps scanning instead of returning fewer
-          // than top_k rows (pgvector 0.8); rows may then come slightly out of order, so they are re-sorted below.
-          if (q.filter.length > 0)
-            await client.query("SELECT set_config('hnsw.iterative_scan', 'relaxed_order', true)");
+        // One round trip for the transaction-local settings. With a filter, an index scan that ran out of
+        // candidates keeps scanning instead of returning fewer than top_k rows (pgvector 0.8); rows may then come
+        // slightly out of order, so they are re-sorted below. Exact: no index, a sequential scan and a sort.
+        if (q.exact) await client.query("SELECT set_config('enable_indexscan', 'off', true)");
+        else {
+          await client.query(
+            "SELECT set_config('hnsw.ef_search', $1, true), set_config('hnsw.iterative_scan', $2, true)",
+            [String(q.efSearch), q.filter.length > 0 ? 'relaxed_order' : 'off'],
+          );
         }
         const params: unknown[] = [toSql(Array.from(q.vector)), q.topK];
         const where = filterSql(q.filter, params);
@@ -439,17 +438,20 @@ export class PgVectorStore implements VectorStore {
   }
 
   /** Runs `fn` on the collection's current table; retried once if a re-embedding swap dropped it meanwhile. */
-  private async withTable<T>(name: string, fn: (client: PoolClient, table: string) => Promise<T>): Promise<T> {
+  private async withTable<T>(
+    name: string,
+    fn: (client: PoolClient, table: string, distance: Distance) => Promise<T>,
+  ): Promise<T> {
     for (let attempt = 0; ; attempt++) {
-      const { rows } = await this.pool.query<{ table_name: string }>(
-        `SELECT table_name FROM ${this.catalog} WHERE name = $1`,
+      const { rows } = await this.pool.query<{ table_name: string; distance: Distance }>(
+        `SELECT table_name, distance FROM ${this.catalog} WHERE name = $1`,
         [name],
       );
-      const table = rows[0]?.table_name;
-      if (!table) throw new CollectionMissing(name);
+      const row = rows[0];
+      if (!row) throw new CollectionMissing(name);
       const client = await this.pool.connect();
       try {
-        return await fn(client, table);
+        return await fn(client, row.table_name, row.distance);
       } catch (error) {
         if (attempt > 0 || (error as { code?: string }).code !== UNDEFINED_TABLE) throw error;
       } finally {
