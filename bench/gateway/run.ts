@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { Agent, request } from 'node:http';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   credentials,
@@ -213,7 +213,13 @@ async function main(): Promise<void> {
       benchmark: 'gateway',
       command: 'npm run bench:gateway',
       date: new Date().toISOString(),
-      machine: { cpus: cpus().length, model: cpus()[0]?.model ?? 'unknown', node: process.version },
+      machine: {
+        cpus: cpus().length,
+        model: cpus()[0]?.model ?? 'unknown',
+        node: process.version,
+        // Other work on the machine competes for the same cores; the 1-minute load average says how much.
+        load_average_1m: Math.round((loadavg()[0] ?? 0) * 100) / 100,
+      },
       settings: { warmup_s: WARMUP_S, measure_s: MEASURE_S, max_tokens: 1, auth: 'JWT access token' },
       goal: { added_p50_ms_at_16: 2, added_p99_ms_at_16: 10 },
       met: c16 ? c16.added_p50_ms <= 2 && c16.added_p99_ms <= 10 : false,
