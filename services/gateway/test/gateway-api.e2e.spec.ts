@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { type Permission, ROLE_PERMISSIONS, type Role } from '@neuroforge/auth-policy';
 import { generateKeyPair, SignJWT } from 'jose';
 import OpenAI from 'openai';
@@ -289,6 +291,37 @@ describe('validation and errors', () => {
     expectEnvelope(answer, 404, 'REQUEST.ROUTE_NOT_FOUND');
     expect(answer.headers.get('x-request-id')).toBe('req-42');
     expect(answer.headers.get('x-content-type-options')).toBe('nosniff'); // helmet
+  });
+
+  it('allows CORS for the configured origin only', async () => {
+    const preflight = (origin: string) =>
+      call(base, 'OPTIONS', '/api/v1/models', {
+        headers: { origin, 'access-control-request-method': 'GET', 'access-control-request-headers': 'authorization' },
+      });
+    const allowed = await preflight('http://127.0.0.1:8000');
+    expect(allowed.headers.get('access-control-allow-origin')).toBe('http://127.0.0.1:8000');
+    const other = await preflight('http://evil.example');
+    expect(other.headers.get('access-control-allow-origin')).toBeNull();
+  });
+
+  it('refuses a multimodal request without any input, naming the field', async () => {
+    const answer = expectEnvelope(
+      await call(base, 'POST', '/api/v1/generate/multimodal', {
+        token: viewer.accessToken,
+        body: { model_name: 'tiny' },
+      }),
+      400,
+      'REQUEST.VALIDATION_FAILED',
+    );
+    expect(answer.error.details.fields).toEqual([expect.objectContaining({ field: 'prompt' })]);
+  });
+
+  it('serves the committed OpenAPI document at /api/docs/openapi.json without credentials', async () => {
+    const served = await call(base, 'GET', '/api/docs/openapi.json');
+    expect(served.status).toBe(200);
+    const committed = JSON.parse(readFileSync(join(__dirname, '../../../docs/api/openapi.json'), 'utf8'));
+    expect(served.body).toEqual(committed);
+    expect((await call(base, 'GET', '/api/docs')).status).toBe(200);
   });
 
   it('answers 503 TRAINING.UNAVAILABLE and EMBEDDINGS.UNAVAILABLE while those services are down', async () => {

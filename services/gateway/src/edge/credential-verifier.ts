@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import {
+  type AccessTokenClaims,
   AccessTokenError,
   AUTH_REDIS_PREFIX,
   createJwksVerifier,
@@ -17,6 +18,8 @@ import { ApiError } from './api-error';
 import type { Principal } from './principal';
 
 const API_KEY_PREFIX = 'nf_';
+/** Verified access tokens remembered (the whole token is the key, so only the same signed bytes match). */
+const MAX_REMEMBERED_TOKENS = 10_000;
 const ROLE_OF_PROTO: Readonly<Record<string, Role>> = {
   ROLE_ADMIN: 'admin',
   ROLE_DEVELOPER: 'developer',
@@ -50,6 +53,7 @@ export function credentialOf(
 @Injectable()
 export class CredentialVerifier {
   private readonly jwks: JwksVerifier;
+  private readonly verified = new Map<string, AccessTokenClaims>();
 
   constructor(
     @Inject(SERVICE_CONFIG) config: NeuroForgeConfig,
@@ -74,7 +78,7 @@ export class CredentialVerifier {
 
   private async verifyAccessToken(token: string): Promise<Principal> {
     try {
-      const claims = await this.jwks.verify(token);
+      const claims = await this.claimsOf(token);
       return {
         userId: claims.sub,
         email: claims.email,
@@ -89,6 +93,29 @@ export class CredentialVerifier {
       }
       throw error;
     }
+  }
+
+  /**
+   * A token seen before skips the signature check until its `exp` (the CPU-heavy part of verification), never the
+   * revocation check; anything else goes through the full check of @neuroforge/auth-policy.
+   */
+  private async claimsOf(token: string): Promise<AccessTokenClaims> {
+    const known = this.verified.get(token);
+    if (known && known.exp * 1000 > Date.now()) {
+      if (await this.isRevoked(known.sid, known.jti)) {
+        this.verified.delete(token);
+        throw new AccessTokenError('AUTH.TOKEN_REVOKED', 'access token revoked');
+      }
+      return known;
+    }
+    this.verified.delete(token);
+    const claims = await this.jwks.verify(token);
+    if (this.verified.size >= MAX_REMEMBERED_TOKENS) {
+      const oldest = this.verified.keys().next().value;
+      if (oldest !== undefined) this.verified.delete(oldest);
+    }
+    this.verified.set(token, claims);
+    return claims;
   }
 
   private async verifyApiKey(apiKey: string): Promise<Principal> {
