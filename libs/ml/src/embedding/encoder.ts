@@ -11,8 +11,14 @@ import type { WeightMap } from '../weights/tensor';
 import { buildRetNetEncoderGraph, ENCODER_IO } from './encoder-graph';
 
 export interface EncoderOptions extends RuntimeOptions {
-  /** Rows per ORT run (default 32). */
+  /** Rows per ORT run, at most (default 32). */
   microBatchSize?: number;
+  /**
+   * Padded tokens (rows × longest row) per ORT run, at most (default 1024; a single longer row runs alone). The
+   * parallel form's intermediates grow with rows × length²: past a few thousand tokens they leave the CPU caches and
+   * a bigger batch gets slower per text, so long texts run in smaller batches than short ones.
+   */
+  maxBatchTokens?: number;
   /** Texts longer than this many tokens are cut (default: the model's max_seq_len). */
   maxTokens?: number;
 }
@@ -35,6 +41,7 @@ export class RetNetEncoder {
   readonly dimension: number;
   readonly maxTokens: number;
   private readonly microBatchSize: number;
+  private readonly maxBatchTokens: number;
   private readonly padId: number;
 
   private constructor(
@@ -46,6 +53,7 @@ export class RetNetEncoder {
     this.dimension = config.embed_dim;
     this.maxTokens = Math.min(opts.maxTokens ?? config.max_seq_len, config.max_seq_len);
     this.microBatchSize = opts.microBatchSize ?? 32;
+    this.maxBatchTokens = opts.maxBatchTokens ?? 1024;
     if (!Number.isInteger(this.microBatchSize) || this.microBatchSize < 1) {
       throw new Error('microBatchSize must be an integer ≥ 1');
     }
@@ -98,8 +106,18 @@ export class RetNetEncoder {
     const output = opts.normalize === false ? ENCODER_IO.pooled : ENCODER_IO.embedding;
     const order = rows.map((_, i) => i).sort((a, b) => (rows[a] as number[]).length - (rows[b] as number[]).length);
     const vectors: Float32Array[] = new Array(rows.length);
-    for (let start = 0; start < order.length; start += this.microBatchSize) {
-      const group = order.slice(start, start + this.microBatchSize);
+    for (let start = 0; start < order.length; ) {
+      // Rows are sorted by length, so the last row added is the longest: the group's padded size is count × it.
+      let end = start + 1;
+      while (
+        end < order.length &&
+        end - start < this.microBatchSize &&
+        (end - start + 1) * (rows[order[end] as number] as number[]).length <= this.maxBatchTokens
+      ) {
+        end += 1;
+      }
+      const group = order.slice(start, end);
+      start = end;
       const out = await this.runPadded(
         group.map((i) => rows[i] as number[]),
         output,

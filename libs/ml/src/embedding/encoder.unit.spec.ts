@@ -90,11 +90,12 @@ describe('RetNet encoder', () => {
     expect(maxAbsDiff(batch.vectors[0] as Float32Array, batch.vectors[1] as Float32Array)).toBeGreaterThan(1e-3);
   });
 
-  it('splits large inputs into micro-batches without changing the vectors', async () => {
+  it('splits large inputs into micro-batches (by rows and by padded tokens) without changing the vectors', async () => {
     const small = await RetNetEncoder.create(config, weights, {
       device: 'cpu',
       intraOpThreads: 1,
       microBatchSize: 3,
+      maxBatchTokens: 40,
       log: () => {},
     });
     const texts = Array.from({ length: 8 }, (_, i) => `text number ${i} ${'x'.repeat(i * 3)}`);
