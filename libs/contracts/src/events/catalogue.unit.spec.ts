@@ -85,6 +85,7 @@ describe('event catalogue', () => {
       | 'neuroforge.auth.role_changed.v1'
       | 'neuroforge.auth.api_key_created.v1'
       | 'neuroforge.auth.api_key_revoked.v1'
+      | 'neuroforge.auth.refresh_token_reused.v1'
     >();
     // @ts-expect-error a payload of another event type is rejected by the compiler
     typedEvent('neuroforge.models.model_deleted.v1', { modelName: 'x', alias: 'a', version: 1 });
