@@ -377,6 +377,29 @@ describe('model registry over gRPC', () => {
     } finally {
       await rm(folder, { recursive: true, force: true });
     }
+
+    // Lost files that the current default cannot reproduce (another build, e.g. an older shipped model) are
+    // replaced by a new version, and the alias follows it.
+    const other = await registry.client.call('registerVersion', {
+      modelName: 'retnet-default',
+      artifacts: await versionArtifacts(),
+      tokenizerId: 'byte',
+      configJson: '{}',
+      lineage: upload,
+    });
+    await registry.client.call('setAlias', {
+      modelName: 'retnet-default',
+      alias: 'retnet-default',
+      version: other.version.version,
+    });
+    for (const a of other.version.artifacts) await rm(fileURLToPath(a.uri));
+    const replaced = await ensure.execute();
+    expect(replaced).toEqual({ action: 'repaired', modelName: 'retnet-default', version: other.version.version + 1 });
+    const now = (await registry.client.call('resolveAlias', { modelName: '', alias: 'retnet-default' })).version;
+    expect(now.version).toBe(other.version.version + 1);
+    expect(now.artifacts.map((a: { sha256: string }) => a.sha256).sort()).toEqual(
+      resolved.artifacts.map((a: { sha256: string }) => a.sha256).sort(),
+    );
   });
 });
 

@@ -418,7 +418,10 @@ def export_multimodal(model: MultimodalModel, out_dir: str | Path) -> Path:
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     tensors = {k: v.detach().to(device="cpu", dtype=torch.float32).contiguous() for k, v in model.state_dict().items()}
-    save_file(tensors, str(out / "model.safetensors"), metadata={"format": "pt", "architecture": "multimodal"})
+    # One metadata key only: safetensors writes the metadata map in hash order, so several keys would make
+    # the bytes (and the sha256 the engine verifies) differ between identical exports. config.json names
+    # the architecture.
+    save_file(tensors, str(out / "model.safetensors"), metadata={"format": "pt"})
     (out / "config.json").write_text(json.dumps(model.config.to_dict(), indent=2) + "\n")
     write_checksums(out, ("config.json", "model.safetensors"))
     return out

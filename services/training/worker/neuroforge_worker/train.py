@@ -197,7 +197,10 @@ def export_model(model: nn.Module, config: RetNetConfig, out_dir: str | Path) ->
     out.mkdir(parents=True, exist_ok=True)
     state = merged_state_dict(model) if has_lora(model) else {k: v.detach() for k, v in model.state_dict().items()}
     tensors = {k: v.to(device="cpu", dtype=torch.float32).contiguous() for k, v in state.items()}
-    save_file(tensors, str(out / "model.safetensors"), metadata={"format": "pt", "architecture": "retnet"})
+    # One metadata key only: safetensors writes the metadata map in hash order, so several keys would make
+    # the bytes (and the sha256 the engine verifies) differ between identical exports. config.json names
+    # the architecture.
+    save_file(tensors, str(out / "model.safetensors"), metadata={"format": "pt"})
     (out / "config.json").write_text(json.dumps(config.to_dict(), indent=2) + "\n")
     write_checksums(out, ("config.json", "model.safetensors"))
     return out / "model.safetensors"

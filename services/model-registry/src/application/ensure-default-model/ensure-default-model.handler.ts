@@ -51,17 +51,23 @@ export class EnsureDefaultModelHandler {
     }
 
     // 1. Already resolvable (whichever model holds the alias): nothing to do. If its files were lost (e.g. a
-    //    wiped artifact folder), writing the seeded model again restores them: same seed, same bytes, same hashes.
+    //    wiped artifact folder), writing the default model again restores them: same bytes, same hashes. When the
+    //    lost files were another build's (the shipped default changed since), a new version replaces them below.
+    let replace = false;
     try {
       const served = await this.resolve(name);
       return { action: 'present', modelName: served.model.name, version: served.version.version };
     } catch (error) {
       if (isCode(error, ModelErrorCode.ARTIFACT_CORRUPTED)) {
         await this.withSeededFolder(async () => undefined);
-        const served = await this.resolve(name);
-        return { action: 'repaired', modelName: served.model.name, version: served.version.version };
-      }
-      if (!isCode(error, ModelErrorCode.ALIAS_NOT_FOUND)) throw error;
+        try {
+          const served = await this.resolve(name);
+          return { action: 'repaired', modelName: served.model.name, version: served.version.version };
+        } catch (stillBroken) {
+          if (!isCode(stillBroken, ModelErrorCode.ARTIFACT_CORRUPTED)) throw stillBroken;
+          replace = true;
+        }
+      } else if (!isCode(error, ModelErrorCode.ALIAS_NOT_FOUND)) throw error;
     }
 
     // 2. The model (a concurrent start may have created it).
@@ -86,7 +92,7 @@ export class EnsureDefaultModelHandler {
       }
     }
 
-    // 3. Version 1 from the engine, unless the model already has a version.
+    // 3. Version 1 from the engine, unless the model already has a version (or a new version replacing lost files).
     const { version, created } = await this.withSeededFolder((built, records) =>
       this.registerVersion.execute({
         modelName: name,
@@ -95,12 +101,13 @@ export class EnsureDefaultModelHandler {
         configJson: built.configJson,
         lineage: { source: 'LINEAGE_SOURCE_UPLOAD', trainingJobId: '', datasetSha256: '', baseModel: '' },
         aliases: [],
-        onlyIfFirst: true,
+        onlyIfFirst: !replace,
       }),
     );
 
     // 4. The alias.
     await this.setAlias.execute({ modelName: name, alias: name, version });
+    if (replace) return { action: 'repaired', modelName: name, version };
     return created ? { action: 'seeded', modelName: name, version } : { action: 'present', modelName: name, version };
   }
 
