@@ -11,7 +11,7 @@
 import type { DecodeState, DecodeStepResult, LanguageModel, PrefillResult } from '../generation/language-model';
 import { prepareRetNet, type RetNetForm, stateInName, stateOutName } from '../retnet/graph';
 import { RetNetModel, type RetNetState } from '../retnet/model';
-import { EngineSession, float32, type HostTensor, int64, type RuntimeOptions } from '../runtime/session';
+import { EngineSession, float32, type HostTensor, int64, type Provider, type RuntimeOptions } from '../runtime/session';
 import type { WeightMap } from '../weights/tensor';
 import { preprocessAudio } from './audio';
 import { loadMultimodalModel } from './checkpoint';
@@ -129,6 +129,37 @@ export class MultimodalModel implements LanguageModel<MultimodalState> {
   static async load(dir: string, opts: MultimodalModelOptions = {}): Promise<MultimodalModel> {
     const { config, weights } = await loadMultimodalModel(dir);
     return MultimodalModel.create(config, weights, opts);
+  }
+
+  /** The execution provider the text sessions run on (all sessions share the requested device). */
+  get provider(): Provider {
+    return this.decoder ? this.decoder.provider : (this.late as HiddenSessions).recurrent.provider;
+  }
+
+  /**
+   * Bytes one sequence's state carries, whatever its length: the text RetNet state, plus (late fusion) every
+   * configured modality's tokens and presence flag.
+   */
+  get stateBytesPerSequence(): number {
+    let floats = this.config.text.num_layers * this.layerSize;
+    if (this.late) {
+      for (const m of this.modalities) {
+        const { tokens, dim } = modalityShape(this.config, m);
+        floats += tokens * dim + 1;
+      }
+    }
+    return floats * 4;
+  }
+
+  /**
+   * Positions the media prefix of these modalities occupies before the text: concat puts the modality tokens in
+   * the sequence (N_v and/or N_a positions); late fusion attends to them beside it (0).
+   */
+  prefixPositions(present: readonly Modality[]): number {
+    if (!this.decoder) return 0;
+    return this.modalities
+      .filter((m) => present.includes(m))
+      .reduce((n, m) => n + modalityShape(this.config, m).tokens, 0);
   }
 
   /** Decodes and checks media bytes, then runs each present modality's encoder once (batch 1). */

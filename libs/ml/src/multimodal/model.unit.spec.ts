@@ -44,6 +44,7 @@ describe.each(FUSION_STRATEGIES)('%s fusion', (fusion: FusionStrategy) => {
       const prefix = await model.mediaPrefix(m);
       const expectedStart = fusion === 'concat' ? subset.reduce((n, x) => n + (x === 'vision' ? 16 : 15), 0) : 0;
       expect(prefix.position).toBe(expectedStart);
+      expect(model.prefixPositions(subset)).toBe(expectedStart);
       const first = await model.prefill(prompt, prefix);
       expect(first.logits.length).toBe(259);
       expect(first.logits.every(Number.isFinite)).toBe(true);
@@ -94,6 +95,12 @@ describe.each(FUSION_STRATEGIES)('%s fusion', (fusion: FusionStrategy) => {
     }
     const split = model.splitState(batched.state);
     expect(split).toHaveLength(4);
+    // stateBytesPerSequence accounts for everything one sequence's state holds (text state + late-fusion memory).
+    const one = split[0] as MultimodalState;
+    const floats =
+      one.text.layers.reduce((n, l) => n + l.length, 0) +
+      Object.values(one.memory).reduce((n, mem) => n + (mem?.tokens.length ?? 0) + (mem?.present.length ?? 0), 0);
+    expect(model.stateBytesPerSequence).toBe(floats * 4);
     expect(model.stackStates(split).text.layers[0]).toEqual(batched.state.text.layers[0]);
   });
 
