@@ -4,6 +4,8 @@
 // one token in ONE batched recurrent decodeStep (states stacked on the batch dimension, each sequence at its own
 // position). Finished and cancelled requests leave before the next step; new ones join after their prefill.
 // Token choice is GenerationSequence.step on the request's own logits row, so batching never changes an output.
+// A multimodal request arrives with its media prefix (state + absolute position, built once at admission): its
+// prefill continues from it, and it never reads or fills the prefix-state cache (the media are not in the key).
 import {
   type DecodeState,
   type FinishReason,
@@ -49,11 +51,13 @@ export interface GenerationSink {
   fail(error: unknown): void;
 }
 
-export interface SubmittedRequest {
+export interface SubmittedRequest<S extends DecodeState = DecodeState> {
   readonly id: string;
   readonly promptTokens: readonly number[];
   readonly params: GenerationParams;
   readonly sink: GenerationSink;
+  /** The state after the request's media and the position where its text starts (multimodal requests). */
+  readonly prefix?: { readonly state: S; readonly position: number };
 }
 
 export interface RequestHandle {
@@ -73,6 +77,8 @@ export interface SchedulerMetrics {
   decodeStep?(batchSize: number): void;
   load?(running: number, waiting: number): void;
   finished?(reason: FinishReason): void;
+  /** After every engine call (prefill block, decode step): read what the engine counted (MoE expert load). */
+  engineRan?(): void;
 }
 
 export type SchedulerEvent =
@@ -98,7 +104,7 @@ export interface SchedulerOptions<S extends DecodeState> {
 }
 
 interface Active<S extends DecodeState> {
-  readonly request: SubmittedRequest;
+  readonly request: SubmittedRequest<S>;
   readonly seq: GenerationSequence;
   readonly arrivedAt: number;
   cancelled: boolean;
@@ -165,7 +171,7 @@ export class BatchScheduler<S extends DecodeState> {
    * Admits a request or throws RESOURCE_EXHAUSTED (with a retry hint) when the batch and the queue are full.
    * Synchronous: once it returns, the request is in this scheduler's hands.
    */
-  submit(request: SubmittedRequest): RequestHandle {
+  submit(request: SubmittedRequest<S>): RequestHandle {
     if (this.stopped) throw InferenceError.modelUnavailable(this.options.modelKey, 'the model is being unloaded');
     if (this.inFlight >= this.options.maxBatchSize + this.options.maxQueue) {
       throw InferenceError.overloaded(this.retryAfterMs(), this.waitingCount);
@@ -176,7 +182,8 @@ export class BatchScheduler<S extends DecodeState> {
         tokenizer: this.tokenizer,
         params: request.params,
         promptTokens: request.promptTokens,
-        maxSeqLen: this.model.maxSeqLen,
+        // The media prefix takes its positions out of the context.
+        maxSeqLen: this.model.maxSeqLen - (request.prefix?.position ?? 0),
       }),
       arrivedAt: performance.now(),
       cancelled: false,
@@ -305,7 +312,7 @@ export class BatchScheduler<S extends DecodeState> {
     const cache = this.options.prefixCache;
     const m = promptTokens.length;
     const block = this.options.blockTokens;
-    if (cache?.enabled && m > this.options.parallelPrefillMax && m > block) {
+    if (cache?.enabled && !r.request.prefix && m > this.options.parallelPrefillMax && m > block) {
       // Boundaries at whole blocks that leave at least one prompt token to run (its logits pick token 1).
       r.prefillKeys = prefixKeys(this.options.modelKey, promptTokens, block, m - 1);
       for (let i = r.prefillKeys.length - 1; i >= 0; i--) {
@@ -333,21 +340,25 @@ export class BatchScheduler<S extends DecodeState> {
   private async prefillBlock(r: Active<S>): Promise<void> {
     const tokens = r.request.promptTokens;
     const m = tokens.length;
+    const prefix = r.request.prefix;
     if (m <= this.options.parallelPrefillMax) {
-      const out = await this.model.prefill(tokens);
+      const out = await this.model.prefill(tokens, prefix);
+      this.options.metrics?.engineRan?.();
       r.state = out.state;
       r.logits = out.logits;
       r.position = out.position;
       r.prefillPos = m;
       return;
     }
-    // Blocks are aligned to absolute positions, like the engine's own chunkwise prefill, so a run resumed from
-    // a cached state computes exactly what a cold run computes.
+    // Blocks are aligned like the engine's own chunkwise prefill (to absolute positions for text, to the text's
+    // start after a media prefix), so a run resumed from a cached state computes exactly what a cold run computes.
     const block = this.options.blockTokens;
     const start = r.prefillPos;
     const end = Math.min(start - (start % block) + block, m);
-    const from = r.state ? { state: r.state, position: start } : undefined;
+    const base = prefix?.position ?? 0;
+    const from = r.state ? { state: r.state, position: base + start } : prefix;
     const out = await this.model.prefill(tokens.slice(start, end), from);
+    this.options.metrics?.engineRan?.();
     r.state = out.state;
     r.logits = out.logits;
     r.position = out.position;
@@ -368,6 +379,7 @@ export class BatchScheduler<S extends DecodeState> {
       this.batchState as S,
     );
     this.batchState = out.state;
+    this.options.metrics?.engineRan?.();
     this.emit({ type: 'step', batchSize: batch.length, requestIds: batch.map((r) => r.request.id) });
     this.options.metrics?.decodeStep?.(batch.length);
     const V = this.model.vocabSize;

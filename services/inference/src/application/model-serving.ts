@@ -214,13 +214,14 @@ export class ModelServing {
       parallelPrefillMax: engine.parallelPrefillMax,
       prefixCache: this.prefixCache,
       stateBytes: engine.stateBytes,
-      metrics: this.metrics.forModel(resolved.name, resolved.version),
+      metrics: this.metrics.forModel(resolved.name, resolved.version, engine.expertLoad),
     });
     const instance = new ModelInstance(resolved, engine, scheduler);
     this.instances.set(key, instance);
     this.log.info(
       {
         model: key,
+        architecture: engine.architecture,
         provider: engine.provider,
         requested_provider: engine.requestedProvider,
         weights: resolved.weightsSource,

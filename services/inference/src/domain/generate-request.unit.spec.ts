@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkPromptLength, type GenerateInput, validateGenerateInput } from './generate-request';
+import { checkMediaSupported, checkPromptLength, type GenerateInput, validateGenerateInput } from './generate-request';
 import { InferenceError } from './inference-error';
 import { parseModelRef, refKey } from './model-ref';
 
@@ -42,11 +42,35 @@ describe('validateGenerateInput', () => {
     expect(fieldOf(() => validateGenerateInput(params(p), defaults))).toBe(field);
   });
 
-  it('rejects image and audio chunks for a text model, naming the chunk', () => {
-    const image = { ...base, inputs: [{ text: 'a' }, { image: Buffer.from([1]) }] };
-    expect(fieldOf(() => validateGenerateInput(image, defaults))).toBe('inputs[1].image');
-    const audio = { ...base, inputs: [{ audio: Buffer.from([1]) }] };
-    expect(fieldOf(() => validateGenerateInput(audio, defaults))).toBe('inputs[0].audio');
+  it('keeps image and audio chunks apart from the text, each named by its field', () => {
+    const inputs = [{ text: ' a' }, { image: Buffer.from([1]) }, { audio: Buffer.from([2]) }, { text: ' b' }];
+    const v = validateGenerateInput({ ...base, inputs }, defaults);
+    expect(v.text).toBe('hi a b');
+    expect(v.media.map((m) => [m.kind, m.field, [...m.data]])).toEqual([
+      ['image', 'inputs[1].image', [1]],
+      ['audio', 'inputs[2].audio', [2]],
+    ]);
+  });
+
+  it('rejects media a model does not take, naming the chunk and what the model takes', () => {
+    const { media } = validateGenerateInput(
+      { ...base, inputs: [{ text: 'a' }, { image: Buffer.from([1]) }, { audio: Buffer.from([1]) }] },
+      defaults,
+    );
+    expect(fieldOf(() => checkMediaSupported(media, []))).toBe('inputs[1].image');
+    expect(() => checkMediaSupported(media, [])).toThrow(/reads text only/);
+    expect(fieldOf(() => checkMediaSupported(media, ['image']))).toBe('inputs[2].audio');
+    expect(() => checkMediaSupported(media, ['image'])).toThrow(/takes text and images/);
+    expect(() => checkMediaSupported(media, ['image', 'audio'])).not.toThrow();
+  });
+
+  it('rejects a second image, naming it and the first', () => {
+    const { media } = validateGenerateInput(
+      { ...base, inputs: [{ image: Buffer.from([1]) }, { image: Buffer.from([2]) }] },
+      defaults,
+    );
+    expect(fieldOf(() => checkMediaSupported(media, ['image', 'audio']))).toBe('inputs[1].image');
+    expect(() => checkMediaSupported(media, ['image'])).toThrow(/inputs\[0\]\.image/);
   });
 
   it('joins the prompt and text chunks, and calls greedy or seeded requests deterministic', () => {
@@ -56,9 +80,12 @@ describe('validateGenerateInput', () => {
     expect(validateGenerateInput(params({ seed: '18446744073709551615' }), defaults).params.seed).toBe(2n ** 64n - 1n);
   });
 
-  it('rejects a prompt that leaves no room to generate', () => {
+  it('rejects a prompt that leaves no room to generate, after a media prefix too', () => {
     expect(fieldOf(() => checkPromptLength(1024, 1024))).toBe('prompt');
     expect(() => checkPromptLength(1023, 1024)).not.toThrow();
+    expect(fieldOf(() => checkPromptLength(1000, 1024, 31))).toBe('prompt');
+    expect(() => checkPromptLength(1000, 1024, 31)).toThrow(/at most 992 prompt tokens after the media's 31/);
+    expect(() => checkPromptLength(992, 1024, 31)).not.toThrow();
   });
 });
 

@@ -37,6 +37,11 @@ export class InferenceError extends Error {
     );
   }
 
+  /** Media bytes the engine cannot use (not an image, truncated WAV, wrong sample rate…); names the chunk. */
+  static invalidMedia(field: string, reason: string): InferenceError {
+    return new InferenceError(GrpcStatus.INVALID_ARGUMENT, 'INFERENCE.INVALID_MEDIA', `${field}: ${reason}`, field);
+  }
+
   static overloaded(retryAfterMs: number, queued: number): InferenceError {
     return new InferenceError(
       GrpcStatus.RESOURCE_EXHAUSTED,

@@ -1,11 +1,13 @@
 // Serving metrics in the spirit of vLLM's, on the process's Prometheus registry (the one /metrics serves):
 // latency histograms (time to first token, inter-token, end to end, queue), load gauges (running, waiting,
 // batch size), counters (tokens, prefix-cache and response-cache lookups, finished requests by reason).
-// Every series carries `model` (the model name) and `version`.
+// Every series carries `model` (the model name) and `version`; MoE models add per-expert load
+// (`neuroforge_moe_expert_tokens_total{model,layer,expert}`), drained from the engine after every engine call.
 import type { FinishReason } from '@neuroforge/ml';
 import { metricsRegistry } from '@neuroforge/telemetry';
 import { Counter, Gauge, Histogram } from 'prom-client';
 import type { SchedulerMetrics } from '../application/batch-scheduler';
+import type { ExpertLoadSource } from '../application/ports/model-loader.port';
 import type { ServingMetrics } from '../application/ports/serving-metrics.port';
 
 const LABELS = ['model', 'version'] as const;
@@ -156,7 +158,20 @@ export class PrometheusServingMetrics implements ServingMetrics {
       }),
   );
 
-  forModel(name: string, version: number): SchedulerMetrics {
+  readonly expertTokens = metric(
+    'neuroforge_moe_expert_tokens_total',
+    () =>
+      new Counter({
+        name: 'neuroforge_moe_expert_tokens_total',
+        help:
+          'Tokens an MoE layer routed to each expert (one per token and chosen expert: prompt tokens at prefill, ' +
+          'one per sequence per decode step), by model, layer and expert.',
+        labelNames: ['model', 'layer', 'expert'],
+        registers,
+      }),
+  );
+
+  forModel(name: string, version: number, expertLoad?: ExpertLoadSource): SchedulerMetrics {
     const l: Record<Label, string> = { model: name, version: String(version) };
     this.running.set(l, 0);
     this.waiting.set(l, 0);
@@ -179,6 +194,15 @@ export class PrometheusServingMetrics implements ServingMetrics {
         if (running === 0) this.batchSize.set(l, 0);
       },
       finished: (reason: FinishReason) => this.finished.inc({ ...l, finish_reason: reason }),
+      ...(expertLoad
+        ? {
+            engineRan: () => {
+              for (const s of expertLoad.drain()) {
+                this.expertTokens.inc({ model: name, layer: String(s.layer), expert: String(s.expert) }, s.tokens);
+              }
+            },
+          }
+        : {}),
     };
   }
 

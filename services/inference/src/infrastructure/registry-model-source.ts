@@ -52,6 +52,7 @@ export class RegistryModelSource implements ModelSource {
       version: version.version,
       dir,
       tokenizerId: version.tokenizerId,
+      architecture: version.architecture,
       weightsSource: weightsSource(version, model.model?.tags ?? []),
       ...(ref.kind === 'alias'
         ? { followsAlias: { name: version.modelName, alias: aliasFollowed(ref, version) } }

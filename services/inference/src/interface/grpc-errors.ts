@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { Metadata } from '@grpc/grpc-js';
 import { RpcException } from '@nestjs/microservices';
 import { PROTO_ROOT } from '@neuroforge/contracts';
+import { MediaInputError } from '@neuroforge/ml';
 import { loadSync, type Type } from 'protobufjs';
 import { GrpcStatus, InferenceError } from '../domain/inference-error';
 
@@ -20,6 +21,8 @@ function errorDetail(): Type {
 
 export function asInferenceError(error: unknown): InferenceError {
   if (error instanceof InferenceError) return error;
+  // Bad media bytes found while the engine decodes them (at admission): the client's fault, named by chunk.
+  if (error instanceof MediaInputError) return InferenceError.invalidMedia(error.field, error.reason);
   return new InferenceError(GrpcStatus.INTERNAL, 'INFERENCE.INTERNAL', 'internal error; see the server log');
 }
 

@@ -11,6 +11,7 @@ import {
   tokensGenerated,
 } from '../application/generate/generate.handler';
 import type { ModelInstance, ModelServing } from '../application/model-serving';
+import type { ServedArchitecture } from '../application/ports/model-loader.port';
 import { InferenceError } from '../domain/inference-error';
 import { parseModelRef, refKey } from '../domain/model-ref';
 import { INFERENCE_SETTINGS, type InferenceSettings } from '../infrastructure/inference-settings';
@@ -18,6 +19,11 @@ import { toRpcException } from './grpc-errors';
 import { GENERATE_HANDLER, MODEL_SERVING } from './tokens';
 
 const SERVER_VERSION = '0.1.0';
+const ARCHITECTURES: Record<ServedArchitecture, models.Architecture> = {
+  retnet: models.Architecture.ARCHITECTURE_RETNET,
+  moe_retnet: models.Architecture.ARCHITECTURE_MOE_RETNET,
+  multimodal: models.Architecture.ARCHITECTURE_MULTIMODAL,
+};
 const USER_ID_METADATA = 'neuroforge-user-id';
 const RESPONSE_CACHE_METADATA = 'neuroforge-response-cache';
 
@@ -170,7 +176,7 @@ export class InferenceGrpcController implements inference.InferenceServiceContro
       name: resolved.name,
       version: resolved.version,
       aliases: this.serving.aliasesOf(instance),
-      architecture: models.Architecture.ARCHITECTURE_RETNET,
+      architecture: ARCHITECTURES[engine.architecture],
       requestedProvider: engine.requestedProvider,
       executionProvider: engine.provider,
       weightsSource: resolved.weightsSource,

@@ -1,15 +1,24 @@
 // The Generate / GenerateStream use case: validate → route to a model version → response cache (deterministic
-// requests) → batch scheduler → cache the result, publish generation_completed. Unary and streaming share it; the
-// stream listener receives the prompt stats and each token as they happen.
+// requests) → media prefix (multimodal requests) → batch scheduler → cache the result, publish
+// generation_completed. Unary and streaming share it; the stream listener receives the prompt stats and each token
+// as they happen.
 import { createHash, randomUUID } from 'node:crypto';
 import { inference } from '@neuroforge/contracts';
 import type { FinishReason } from '@neuroforge/ml';
-import { checkPromptLength, type GenerateInput, validateGenerateInput } from '../../domain/generate-request';
+import {
+  checkMediaSupported,
+  checkPromptLength,
+  type GenerateInput,
+  type MediaChunk,
+  type ValidatedRequest,
+  validateGenerateInput,
+} from '../../domain/generate-request';
 import { InferenceError } from '../../domain/inference-error';
 import { type ModelRef, parseModelRef } from '../../domain/model-ref';
 import type { PromptStats, RequestOutcome, RequestTimings } from '../batch-scheduler';
 import type { ModelInstance, ModelServing } from '../model-serving';
 import type { GenerationEvents } from '../ports/generation-events.port';
+import type { MediaPrefix } from '../ports/model-loader.port';
 import type { CachedResponse, ResponseCache } from '../ports/response-cache.port';
 import type { ServingMetrics } from '../ports/serving-metrics.port';
 
@@ -75,28 +84,42 @@ export class GenerateHandler {
     // 1. Validate everything that does not need the model.
     const ref = parseModelRef(input.model, this.settings.defaultModel);
     const request = validateGenerateInput(input, this.settings.defaults);
-    // 2. Route (loading the model on first use).
+    // 2. Route (loading the model on first use); the model must take the request's media.
     const instance = await this.serving.ensure(ref);
     const served = servedModel(instance, ref);
-    const promptTokens = encodePrompt(instance, request.text);
+    const promptTokens = admit(instance, request);
+    const media = mediaDigests(request.media);
 
     // 3. Deterministic requests may be answered from the response cache.
-    const cacheKey = request.deterministic ? responseCacheKey(instance, request.text, request.params) : undefined;
+    const cacheKey = request.deterministic
+      ? responseCacheKey(instance, request.text, request.params, media)
+      : undefined;
     if (cacheKey) {
       const hit = await this.cache.get(cacheKey);
       this.metrics.responseCache(instance.resolved.name, hit !== undefined);
       if (hit) return this.fromCache(requestId, served, hit, arrived, context);
     }
 
-    // 4. The batch scheduler; the route is read and the request submitted without an await in between, so a
-    // hot swap either happened before (new version) or after (this request finishes on the old one).
-    const target = this.serving.routed(ref) ?? instance;
-    const tokens = target === instance ? promptTokens : encodePrompt(target, request.text);
-    const outcome = await this.run(requestId, target, ref, tokens, request.params, context);
+    // 4. The batch scheduler. A text request reads the route and is submitted without an await in between, so a
+    // hot swap either happened before (new version) or after (this request finishes on the old one). A request
+    // with media first builds its media prefix on the routed version (decoding and encoding the media once); if
+    // the route moved meanwhile, the prefix is rebuilt on the new version.
+    let target = this.serving.routed(ref) ?? instance;
+    let tokens = promptTokens;
+    let prefix: MediaPrefix | undefined;
+    for (let attempt = 1; ; attempt++) {
+      if (target !== instance) tokens = admit(target, request);
+      if (request.media.length === 0) break;
+      prefix = await mediaPrefix(target, request.media);
+      const now = this.serving.routed(ref) ?? target;
+      if (now === target || attempt === MEDIA_PREFIX_ATTEMPTS) break;
+      target = now;
+    }
+    const outcome = await this.run(requestId, target, ref, tokens, request.params, context, prefix);
 
     // 5. Remember deterministic outputs that ran to a natural end; tell the event stream.
     if (cacheKey && outcome.finishReason !== 'cancelled') {
-      void this.cache.set(responseCacheKey(target, request.text, request.params), {
+      void this.cache.set(responseCacheKey(target, request.text, request.params, media), {
         text: outcome.text,
         tokenIds: outcome.tokenIds,
         finishReason: outcome.finishReason,
@@ -125,6 +148,7 @@ export class GenerateHandler {
     promptTokens: number[],
     params: Parameters<ModelInstance['scheduler']['submit']>[0]['params'],
     context: GenerateContext,
+    prefix: MediaPrefix | undefined,
   ): Promise<RequestOutcome & { prefixCacheHit: boolean }> {
     return new Promise((resolve, reject) => {
       let prefixCacheHit = false;
@@ -133,6 +157,7 @@ export class GenerateHandler {
         id: requestId,
         promptTokens,
         params,
+        ...(prefix ? { prefix } : {}),
         sink: {
           prompt: (stats) => {
             prefixCacheHit = stats.prefixCacheHit;
@@ -223,13 +248,35 @@ export class GenerateHandler {
   }
 }
 
-/** Tokenizes with the instance's tokenizer (an empty prompt starts from BOS) and checks it fits the context. */
-function encodePrompt(instance: ModelInstance, text: string): number[] {
-  const { tokenizer, model } = instance.engine;
-  const tokens = tokenizer.encode(text);
+/** How often a media prefix is rebuilt when hot swaps keep moving the route while it is built. */
+const MEDIA_PREFIX_ATTEMPTS = 3;
+
+/**
+ * What a model version needs checked before it takes a request: its media kinds, then the tokenized prompt
+ * (the instance's tokenizer; an empty prompt starts from BOS) against the context the media prefix leaves.
+ */
+function admit(instance: ModelInstance, request: ValidatedRequest): number[] {
+  const { tokenizer, model, media } = instance.engine;
+  checkMediaSupported(request.media, media?.accepts ?? []);
+  const tokens = tokenizer.encode(request.text);
   if (tokens.length === 0) tokens.push(tokenizer.specialTokens.bos);
-  checkPromptLength(tokens.length, model.maxSeqLen);
+  const prefixPositions = media ? media.prefixPositions(request.media.map((m) => m.kind)) : 0;
+  checkPromptLength(tokens.length, model.maxSeqLen, prefixPositions);
   return tokens;
+}
+
+/** Decodes and encodes the media once, then builds the state the prompt continues from. */
+function mediaPrefix(instance: ModelInstance, media: readonly MediaChunk[]): Promise<MediaPrefix> {
+  const encoder = instance.engine.media;
+  if (!encoder) throw new Error(`${instance.key} takes no media`); // admit() refused such requests already
+  return encoder.prefix(media);
+}
+
+/** `kind:sha256` of each media chunk, by kind (media condition the whole text wherever they appear). */
+export function mediaDigests(media: readonly MediaChunk[]): string[] {
+  return media
+    .map((m) => `${m.kind}:${createHash('sha256').update(m.data).digest('hex')}`)
+    .sort((a, b) => a.localeCompare(b));
 }
 
 export function servedModel(instance: ModelInstance, ref: ModelRef): ServedModelInfo {
@@ -259,7 +306,7 @@ export function finishReasonName(reason: FinishReason): inference.FinishReason {
   }
 }
 
-/** Model version + prompt + every parameter that changes the output. */
+/** Model version + prompt + media digests + every parameter that changes the output. */
 export function responseCacheKey(
   instance: ModelInstance,
   prompt: string,
@@ -272,6 +319,7 @@ export function responseCacheKey(
     stop: readonly string[];
     seed?: bigint;
   },
+  media: readonly string[] = [],
 ): string {
   const material = JSON.stringify([
     instance.key,
@@ -284,6 +332,8 @@ export function responseCacheKey(
     params.stop,
     // Greedy output does not depend on the seed.
     params.temperature === 0 ? null : String(params.seed),
+    // Text-only keys stay what they were before media existed.
+    ...(media.length ? [media] : []),
   ]);
   return createHash('sha256').update(material).digest('hex');
 }

@@ -8,6 +8,8 @@ export interface ResolvedModel {
   /** A folder holding config.json, model.safetensors and SHA256SUMS (the checksums the engine verifies). */
   readonly dir: string;
   readonly tokenizerId: string;
+  /** The registry's architecture label (`ARCHITECTURE_MULTIMODAL`…); config.json decides, this must agree. */
+  readonly architecture?: string;
   /** "trained", "uploaded", "seeded random" or "local folder". */
   readonly weightsSource: string;
   /** The alias this resolution followed (registry names): when it moves, the route follows it. */
