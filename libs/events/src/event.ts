@@ -42,6 +42,29 @@ export class DomainError extends Error {
   }
 }
 
+/** One invalid request field, named by its proto path (`artifacts[1].sha256`, `training.learning_rate`). */
+export interface FieldViolation {
+  field: string;
+  description: string;
+}
+
+/**
+ * A context's `<CONTEXT>.INVALID_ARGUMENT` naming every bad field. The fields travel in `details.fieldViolations`
+ * (the gRPC layer sends them as ErrorDetail field violations) and, comma-separated, in `details.fields`.
+ */
+export class InvalidFieldsError extends DomainError {
+  constructor(
+    code: string,
+    readonly violations: FieldViolation[],
+  ) {
+    super(code, violations.map((v) => `${v.field}: ${v.description}`).join('; '), {
+      fields: violations.map((v) => v.field).join(','),
+      fieldViolations: violations,
+    });
+    this.name = 'InvalidArgumentError';
+  }
+}
+
 /** Folds events into state with a decider's `evolve`. */
 export function foldEvents<E, S>(
   decider: Pick<Decider<unknown, E, S>, 'evolve' | 'initialState'>,

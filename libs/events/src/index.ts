@@ -17,7 +17,16 @@ export {
   validateEnvelope,
 } from './envelope';
 export { type ExpectedVersion, VersionConflictError } from './errors';
-export { assertNever, type Command, type Decider, DomainError, type Event, foldEvents } from './event';
+export {
+  assertNever,
+  type Command,
+  type Decider,
+  DomainError,
+  type Event,
+  type FieldViolation,
+  foldEvents,
+  InvalidFieldsError,
+} from './event';
 export {
   type BackoffOptions,
   EventConsumer,

@@ -1,5 +1,19 @@
 export { bootstrapService, type RunningService, runService, type ServiceDefinition } from './bootstrap';
 export { type DependencyName, dependencyChecks, KafkaCheck, MongoCheck, PostgresCheck, RedisCheck } from './checks';
+export {
+  decodeErrorDetail,
+  ERROR_CODE_KEY,
+  ERROR_DETAIL_KEY,
+  type ErrorDetail,
+  encodeErrorDetail,
+  errorCodeOf,
+  GRPC_ERROR_MAPPING,
+  type GrpcError,
+  GrpcErrorFilter,
+  type GrpcErrorMapping,
+  isDependencyUnavailable,
+  toGrpcError,
+} from './grpc/grpc-errors';
 export { type GrpcContract, GrpcEndpoint } from './grpc/grpc-server';
 export { HealthController } from './http/health.controller';
 export { liveness, readinessResponse } from './http/health-responses';

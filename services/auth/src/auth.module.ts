@@ -1,4 +1,5 @@
 import { type DynamicModule, Module } from '@nestjs/common';
+import { GRPC_ERROR_MAPPING } from '@neuroforge/service-kit';
 import { CreateApiKeyHandler } from './application/create-api-key/create-api-key.handler';
 import { GetJwksHandler } from './application/get-jwks/get-jwks.handler';
 import { GetUserHandler } from './application/get-user/get-user.handler';
@@ -17,7 +18,7 @@ import { VerifyApiKeyHandler } from './application/verify-api-key/verify-api-key
 import type { AuthOptions } from './infrastructure/auth-options';
 import { AuthInfrastructureModule } from './infrastructure/infrastructure.module';
 import { AuthGrpcController } from './interface/grpc/auth.grpc.controller';
-import { AuthGrpcExceptionFilter } from './interface/grpc/grpc-errors';
+import { AUTH_GRPC_ERRORS } from './interface/grpc/grpc-errors';
 
 const USE_CASES = [
   TokenService,
@@ -47,7 +48,7 @@ export class AuthModule {
       module: AuthModule,
       imports: [AuthInfrastructureModule.forRoot(options)],
       controllers: [AuthGrpcController],
-      providers: [...USE_CASES, AuthGrpcExceptionFilter],
+      providers: [...USE_CASES, { provide: GRPC_ERROR_MAPPING, useValue: AUTH_GRPC_ERRORS }],
       exports: [TokenService],
     };
   }

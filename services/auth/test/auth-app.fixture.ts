@@ -91,10 +91,7 @@ export async function startAuthApp(env: Record<string, string> = {}): Promise<Au
 }
 
 /** The stable code a failed call carried in its trailing metadata. */
-export function errorCode(error: unknown): string {
-  const md = (error as ServiceError).metadata;
-  return String(md?.get('neuroforge-error-code')[0] ?? '');
-}
+export { errorCodeOf as errorCode } from '@neuroforge/service-kit';
 
 /** Reads messages from the beginning of a topic until `until` is satisfied (or the timeout passes). */
 export async function readTopic(

@@ -3,7 +3,7 @@
 import { type DynamicModule, Module, type Provider } from '@nestjs/common';
 import type { NeuroForgeConfig } from '@neuroforge/config';
 import { EventConsumer, MongoEventStore, OutboxRelay } from '@neuroforge/events';
-import { type Logger, SERVICE_CONFIG, SERVICE_LOGGER } from '@neuroforge/service-kit';
+import { GRPC_ERROR_MAPPING, type Logger, SERVICE_CONFIG, SERVICE_LOGGER } from '@neuroforge/service-kit';
 import { Kafka, logLevel } from 'kafkajs';
 import mongoose, { type Connection } from 'mongoose';
 import { AliasClaims } from './application/alias-claims';
@@ -48,7 +48,7 @@ import {
   READ_MODEL_CONSUMER,
   RegistryRuntime,
 } from './infrastructure/registry-runtime';
-import { GrpcErrorFilter } from './interface/grpc/grpc-errors';
+import { MODELS_GRPC_ERRORS } from './interface/grpc/grpc-errors';
 import { ModelsGrpcController } from './interface/grpc/models.grpc.controller';
 
 const MODELS_PROJECTION = Symbol('MODELS_PROJECTION');
@@ -185,7 +185,7 @@ export class ModelRegistryModule {
         { provide: REGISTRY_OPTIONS, useValue: resolveRegistryOptions(options) },
         ...infrastructure(),
         ...USE_CASES,
-        GrpcErrorFilter,
+        { provide: GRPC_ERROR_MAPPING, useValue: MODELS_GRPC_ERRORS },
         RegistryRuntime,
       ],
       exports: [...USE_CASES, ARTIFACT_STORE, MODEL_EVENT_STORE, OUTBOX_RELAY, READ_MODEL_CONSUMER, MODELS_PROJECTION],

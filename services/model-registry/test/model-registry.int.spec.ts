@@ -8,12 +8,12 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { status } from '@grpc/grpc-js';
 import { fromKafkaMessage, rebuildProjection } from '@neuroforge/events';
 import { loadModel } from '@neuroforge/ml';
+import { decodeErrorDetail, ERROR_DETAIL_KEY, errorCodeOf as errorCode } from '@neuroforge/service-kit';
 import type { Connection } from 'mongoose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EnsureDefaultModelHandler } from '../src/application/ensure-default-model/ensure-default-model.handler';
 import { modelsProjection } from '../src/infrastructure/read-model/models.projection';
 import { MONGO_CONNECTION } from '../src/infrastructure/registry-runtime';
-import { decodeErrorDetail, ERROR_CODE_KEY, ERROR_DETAIL_KEY } from '../src/interface/grpc/grpc-errors';
 import { MODELS_PROJECTION } from '../src/model-registry.module';
 import { eventually, type RunningRegistry, startRegistry, uniqueName } from './registry.fixture';
 
@@ -49,10 +49,6 @@ async function versionArtifacts() {
 
 async function createModel(name: string, extra: object = {}) {
   return registry.client.call('createModel', { name, architecture: 'ARCHITECTURE_RETNET', ...extra });
-}
-
-function errorCode(error: { metadata: { get(key: string): unknown[] } }): string {
-  return String(error.metadata.get(ERROR_CODE_KEY)[0]);
 }
 
 describe('model registry over gRPC', () => {

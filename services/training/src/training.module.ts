@@ -7,7 +7,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { type DynamicModule, Module, type Provider } from '@nestjs/common';
 import { grpcAddress, type NeuroForgeConfig } from '@neuroforge/config';
 import { MongoEventStore, OutboxRelay } from '@neuroforge/events';
-import { type Logger, SERVICE_CONFIG, SERVICE_LOGGER } from '@neuroforge/service-kit';
+import { GRPC_ERROR_MAPPING, type Logger, SERVICE_CONFIG, SERVICE_LOGGER } from '@neuroforge/service-kit';
 import { Kafka, logLevel } from 'kafkajs';
 import mongoose, { type Connection } from 'mongoose';
 import { DatasetRepository } from './application/dataset.repository';
@@ -43,7 +43,7 @@ import {
   trainingTopic,
 } from './infrastructure/training-options';
 import { KAFKA, MONGO_CONNECTION, OUTBOX_RELAY, TrainingRuntime } from './infrastructure/training-runtime';
-import { GrpcErrorFilter } from './interface/grpc/grpc-errors';
+import { TRAINING_GRPC_ERRORS } from './interface/grpc/grpc-errors';
 import { TrainingGrpcController } from './interface/grpc/training.grpc.controller';
 
 const SERVICE = 'training';
@@ -193,7 +193,12 @@ export class TrainingModule {
     return {
       module: TrainingModule,
       controllers: [TrainingGrpcController],
-      providers: [...providers(options), ...USE_CASES, GrpcErrorFilter, TrainingRuntime],
+      providers: [
+        ...providers(options),
+        ...USE_CASES,
+        { provide: GRPC_ERROR_MAPPING, useValue: TRAINING_GRPC_ERRORS },
+        TrainingRuntime,
+      ],
       exports: [...USE_CASES, TRAINING_EVENT_STORE, JOBS_VIEW, MONGO_CONNECTION],
     };
   }

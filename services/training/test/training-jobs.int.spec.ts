@@ -4,10 +4,10 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { status } from '@grpc/grpc-js';
+import { errorCodeOf as code, decodeErrorDetail, ERROR_DETAIL_KEY } from '@neuroforge/service-kit';
 import { ensureBuilt, ServiceProcess } from '@neuroforge/service-kit/testing';
 import mongoose from 'mongoose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeErrorDetail, ERROR_CODE_KEY, ERROR_DETAIL_KEY } from '../src/interface/grpc/grpc-errors';
 import {
   corpusSample,
   createStack,
@@ -60,10 +60,6 @@ afterAll(async () => {
   }
   await stack?.cleanup();
 }, 120_000);
-
-function code(error: { metadata: { get(key: string): unknown[] } }): string {
-  return String(error.metadata.get(ERROR_CODE_KEY)[0]);
-}
 
 function fields(error: { metadata: { get(key: string): unknown[] } }): string[] {
   return decodeErrorDetail(error.metadata.get(ERROR_DETAIL_KEY)[0] as Buffer).fieldViolations.map((v) => v.field);

@@ -1,6 +1,6 @@
 // The registry's stable error codes (`MODELS.<REASON>`, never reworded). The gRPC status each maps to is decided
 // in one place: interface/grpc/grpc-errors.ts.
-import { DomainError } from '@neuroforge/events';
+import { DomainError, type FieldViolation, InvalidFieldsError } from '@neuroforge/events';
 
 export const ModelErrorCode = {
   INVALID_ARGUMENT: 'MODELS.INVALID_ARGUMENT',
@@ -17,19 +17,10 @@ export const ModelErrorCode = {
 } as const;
 export type ModelErrorCode = (typeof ModelErrorCode)[keyof typeof ModelErrorCode];
 
-/** One invalid request field, named by its proto path (`artifacts[1].sha256`). */
-export interface FieldViolation {
-  field: string;
-  description: string;
-}
-
 /** INVALID_ARGUMENT naming every bad field. */
-export class InvalidArgumentError extends DomainError {
-  constructor(readonly violations: FieldViolation[]) {
-    super(ModelErrorCode.INVALID_ARGUMENT, violations.map((v) => `${v.field}: ${v.description}`).join('; '), {
-      fields: violations.map((v) => v.field).join(','),
-    });
-    this.name = 'InvalidArgumentError';
+export class InvalidArgumentError extends InvalidFieldsError {
+  constructor(violations: FieldViolation[]) {
+    super(ModelErrorCode.INVALID_ARGUMENT, violations);
   }
 }
 

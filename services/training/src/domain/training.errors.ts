@@ -1,6 +1,6 @@
 // The training service's stable error codes (`TRAINING.<REASON>`, never reworded). The gRPC status each maps to
 // is decided in one place: interface/grpc/grpc-errors.ts. Failure codes recorded in JobFailed events are here too.
-import { DomainError } from '@neuroforge/events';
+import { DomainError, type FieldViolation, InvalidFieldsError } from '@neuroforge/events';
 
 export const TrainingErrorCode = {
   INVALID_ARGUMENT: 'TRAINING.INVALID_ARGUMENT',
@@ -23,19 +23,10 @@ export const JobFailureCode = {
   LOSS_NOT_FINITE: 'TRAINING.LOSS_NOT_FINITE',
 } as const;
 
-/** One invalid request field, named by its proto path (`training.learning_rate`). */
-export interface FieldViolation {
-  field: string;
-  description: string;
-}
-
 /** INVALID_ARGUMENT naming every bad field. */
-export class InvalidArgumentError extends DomainError {
-  constructor(readonly violations: FieldViolation[]) {
-    super(TrainingErrorCode.INVALID_ARGUMENT, violations.map((v) => `${v.field}: ${v.description}`).join('; '), {
-      fields: violations.map((v) => v.field).join(','),
-    });
-    this.name = 'InvalidArgumentError';
+export class InvalidArgumentError extends InvalidFieldsError {
+  constructor(violations: FieldViolation[]) {
+    super(TrainingErrorCode.INVALID_ARGUMENT, violations);
   }
 }
 

@@ -10,6 +10,7 @@ import {
 } from '@grpc/grpc-js';
 import { loadGrpcPackageDefinition, type models } from '@neuroforge/contracts';
 import { DomainError } from '@neuroforge/events';
+import { errorCodeOf } from '@neuroforge/service-kit';
 import type { ModelRegistry, NewVersion, RegistryVersion } from '../application/ports/model-registry.port';
 import { TrainingErrorCode, trainingErrors } from '../domain/training.errors';
 
@@ -27,11 +28,6 @@ type Unary = (
   options: { deadline: number },
   callback: (e: GrpcFailure | null, r: unknown) => void,
 ) => void;
-
-function registryCode(error: GrpcFailure): string {
-  const value = error.metadata?.get('neuroforge-error-code')[0];
-  return typeof value === 'string' ? value : '';
-}
 
 export class GrpcModelRegistry implements ModelRegistry {
   private client: (Record<string, Unary> & { close(): void }) | undefined;
@@ -84,7 +80,7 @@ export class GrpcModelRegistry implements ModelRegistry {
     } catch (error) {
       const failure = error as GrpcFailure;
       if (failure.code === undefined || TRANSIENT.has(failure.code)) throw this.unavailable(failure);
-      throw new DomainError(registryCode(failure) || 'MODELS.REFUSED', failure.details || failure.message, {
+      throw new DomainError(errorCodeOf(failure) || 'MODELS.REFUSED', failure.details || failure.message, {
         model: version.modelName,
       });
     }

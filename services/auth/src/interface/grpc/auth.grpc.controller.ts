@@ -4,6 +4,7 @@
 import type { Metadata } from '@grpc/grpc-js';
 import { Controller, Inject, UseFilters } from '@nestjs/common';
 import { auth } from '@neuroforge/contracts';
+import { GrpcErrorFilter } from '@neuroforge/service-kit';
 import { CreateApiKeyHandler } from '../../application/create-api-key/create-api-key.handler';
 import { GetJwksHandler } from '../../application/get-jwks/get-jwks.handler';
 import { GetUserHandler } from '../../application/get-user/get-user.handler';
@@ -21,7 +22,6 @@ import { VerifyAccessTokenHandler } from '../../application/verify-access-token/
 import { VerifyApiKeyHandler } from '../../application/verify-api-key/verify-api-key.handler';
 import { roleFromProto } from '../../domain/role';
 import { toApiKey, toJwk, toPrincipal, toTokenPair, toUser } from './auth.mappers';
-import { AuthGrpcExceptionFilter } from './grpc-errors';
 import { Validator } from './validation';
 
 function credentialOf(metadata: Metadata | undefined): CallerCredential {
@@ -36,7 +36,7 @@ function credentialOf(metadata: Metadata | undefined): CallerCredential {
 
 @Controller()
 @auth.AuthServiceControllerMethods()
-@UseFilters(AuthGrpcExceptionFilter)
+@UseFilters(GrpcErrorFilter)
 export class AuthGrpcController implements auth.AuthServiceController {
   constructor(
     @Inject(RegisterUserHandler) private readonly registerUser: RegisterUserHandler,

@@ -1,8 +1,7 @@
 // Edge validation of RPC inputs: every problem is reported with the field it concerns (INVALID_ARGUMENT).
 import { isPermission, type Permission } from '@neuroforge/auth-policy';
-import { DomainError } from '@neuroforge/events';
+import { DomainError, type FieldViolation } from '@neuroforge/events';
 import { AuthErrorCode } from '../../domain/auth-errors';
-import type { FieldViolation } from './grpc-errors';
 
 export const PASSWORD_MIN = 12;
 export const PASSWORD_MAX = 1024;

@@ -1,8 +1,16 @@
 import { status } from '@grpc/grpc-js';
 import { DomainError, VersionConflictError } from '@neuroforge/events';
+import {
+  decodeErrorDetail,
+  ERROR_CODE_KEY,
+  ERROR_DETAIL_KEY,
+  toGrpcError as kitToGrpcError,
+} from '@neuroforge/service-kit';
 import { describe, expect, it } from 'vitest';
 import { InvalidArgumentError, ModelErrorCode, modelErrors } from '../../domain/model.errors';
-import { decodeErrorDetail, ERROR_CODE_KEY, ERROR_DETAIL_KEY, STATUS_OF_CODE, toGrpcError } from './grpc-errors';
+import { MODELS_GRPC_ERRORS, STATUS_OF_CODE } from './grpc-errors';
+
+const toGrpcError = (error: unknown) => kitToGrpcError(error, MODELS_GRPC_ERRORS);
 
 describe('toGrpcError', () => {
   it('maps every registry error code to a status', () => {

@@ -3,6 +3,7 @@
 import type { Metadata } from '@grpc/grpc-js';
 import { Controller, Inject, UseFilters } from '@nestjs/common';
 import { models } from '@neuroforge/contracts';
+import { GrpcErrorFilter } from '@neuroforge/service-kit';
 import { CreateModelHandler } from '../../application/create-model/create-model.handler';
 import { DeleteModelHandler } from '../../application/delete-model/delete-model.handler';
 import { GetModelHandler } from '../../application/get-model/get-model.handler';
@@ -14,7 +15,6 @@ import { SetAliasHandler } from '../../application/set-alias/set-alias.handler';
 import { UpdateModelHandler } from '../../application/update-model/update-model.handler';
 import type { ModelSnapshot } from '../../domain/model.history';
 import { readableModel, versionOf } from '../../domain/model.queries';
-import { GrpcErrorFilter } from './grpc-errors';
 import { modelFromListing, modelFromSnapshot, modelVersion, servedVersion } from './model.mapper';
 import {
   createModelCommand,

@@ -1,12 +1,13 @@
 // Edge validation of gRPC requests: each function turns a request into a use-case input or throws
 // InvalidArgumentError naming every bad field (proto field names, e.g. `artifacts[0].sha256`).
 import type { models } from '@neuroforge/contracts';
+import type { FieldViolation } from '@neuroforge/events';
 import type { CreateModelCommand } from '../../application/create-model/create-model.command';
 import type { ListModelsQuery } from '../../application/list-models/list-models.query';
 import type { ArtifactInput } from '../../application/ports/artifact-store.port';
 import type { RegisterVersionCommand } from '../../application/register-version/register-version.command';
 import type { UpdateModelCommand } from '../../application/update-model/update-model.command';
-import { type FieldViolation, InvalidArgumentError } from '../../domain/model.errors';
+import { InvalidArgumentError } from '../../domain/model.errors';
 import {
   ALIAS_PATTERN,
   ARCHITECTURES,

@@ -1,8 +1,16 @@
 import { status } from '@grpc/grpc-js';
 import { DomainError } from '@neuroforge/events';
+import {
+  decodeErrorDetail,
+  ERROR_CODE_KEY,
+  ERROR_DETAIL_KEY,
+  toGrpcError as kitToGrpcError,
+} from '@neuroforge/service-kit';
 import { describe, expect, it } from 'vitest';
 import { InvalidArgumentError, TrainingErrorCode, trainingErrors } from '../../domain/training.errors';
-import { decodeErrorDetail, ERROR_CODE_KEY, ERROR_DETAIL_KEY, STATUS_OF_CODE, toGrpcError } from './grpc-errors';
+import { STATUS_OF_CODE, TRAINING_GRPC_ERRORS } from './grpc-errors';
+
+const toGrpcError = (error: unknown) => kitToGrpcError(error, TRAINING_GRPC_ERRORS);
 
 describe('gRPC error mapping', () => {
   it('maps every stable code', () => {

@@ -3,6 +3,7 @@
 import type { Metadata } from '@grpc/grpc-js';
 import { Controller, Inject, UseFilters } from '@nestjs/common';
 import { training } from '@neuroforge/contracts';
+import { GrpcErrorFilter, toGrpcError } from '@neuroforge/service-kit';
 import { Observable } from 'rxjs';
 import { DatasetRepository } from '../../application/dataset.repository';
 import { JobRepository } from '../../application/job.repository';
@@ -11,7 +12,7 @@ import { RegisterDatasetHandler } from '../../application/register-dataset/regis
 import { StartJobHandler } from '../../application/start-job/start-job.handler';
 import { StopJobHandler } from '../../application/stop-job/stop-job.handler';
 import { WatchJobHandler } from '../../application/watch-job/watch-job.handler';
-import { GrpcErrorFilter, toGrpcError } from './grpc-errors';
+import { TRAINING_GRPC_ERRORS } from './grpc-errors';
 import { datasetMessage, jobMessage, progressMessage } from './job.mapper';
 import {
   datasetId,
@@ -82,7 +83,7 @@ export class TrainingGrpcController implements training.TrainingServiceControlle
           }
           subscriber.complete();
         } catch (error) {
-          subscriber.error(toGrpcError(error));
+          subscriber.error(toGrpcError(error, TRAINING_GRPC_ERRORS));
         }
       })();
       return () => {
