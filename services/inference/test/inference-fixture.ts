@@ -65,11 +65,12 @@ export interface InferenceHarness {
 
 /**
  * Starts the service with model `tiny` (versions 1 and 2 as local folders, `tiny@latest` at version 1) as its
- * default model; `env` adds or overrides NEUROFORGE_* settings.
+ * default model; `env` adds or overrides NEUROFORGE_* settings; `models` maps more local folders
+ * (`name:version` → folder, written by the test).
  */
 export async function startInference(
   env: Record<string, string> = {},
-  options: { waitForDefaultModel?: boolean } = {},
+  options: { waitForDefaultModel?: boolean; models?: Record<string, string> } = {},
 ): Promise<InferenceHarness> {
   const root = await mkdtemp(join(tmpdir(), 'nf-inference-test-'));
   const v1 = await writeTinyModel(join(root, 'tiny-1'), 11);
@@ -85,7 +86,10 @@ export async function startInference(
   await ensureTopics(kafka, [modelsTopic, eventsTopic]);
   const [grpcPort, metricsPort] = [await freePort(), await freePort()];
   Object.assign(process.env, {
-    NF_INFERENCE_MODEL_DIRS: `tiny:1=${v1},tiny:2=${v2},tiny@latest=1`,
+    NF_INFERENCE_MODEL_DIRS: [
+      `tiny:1=${v1},tiny:2=${v2},tiny@latest=1`,
+      ...Object.entries(options.models ?? {}).map(([key, dir]) => `${key}=${dir}`),
+    ].join(','),
     NF_INFERENCE_MODELS_TOPIC: modelsTopic,
     NF_INFERENCE_EVENTS_TOPIC: eventsTopic,
     NF_INFERENCE_REDIS_PREFIX: redisPrefix,
