@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Permission, ROLE_PERMISSIONS, type Role } from '@neuroforge/auth-policy';
+import { encodeWav } from '@neuroforge/ml';
 import { generateKeyPair, SignJWT } from 'jose';
 import OpenAI from 'openai';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { authRpc, call, type ErrorBody, login, metricValue, register, type Session } from './gateway-client';
@@ -364,6 +366,37 @@ describe('generation over REST', () => {
     expect(events.filter((e) => e.startsWith('event: token')).length).toBeGreaterThan(0);
     const end = JSON.parse(events.at(-1)?.split('data: ')[1] ?? '{}');
     expect(end).toMatchObject({ model_name: 'tiny', finish_reason: expect.any(String) });
+  });
+
+  it('generates from an image and audio with /generate/multimodal, and names a bad image', async () => {
+    const image = await sharp({ create: { width: 24, height: 24, channels: 3, background: '#d02020' } })
+      .png()
+      .toBuffer();
+    const tone = Float32Array.from({ length: 2048 }, (_, i) => 0.5 * Math.sin((2 * Math.PI * 900 * i) / 16000));
+    const audio = Buffer.from(encodeWav(tone, 16000));
+    const answer = await call<Record<string, unknown>>(base, 'POST', '/api/v1/generate/multimodal', {
+      token: viewer.accessToken,
+      body: {
+        model_name: 'mm',
+        prompt: 'Caption:',
+        image: image.toString('base64'),
+        audio: audio.toString('base64'),
+        max_tokens: 5,
+        temperature: 0,
+      },
+    });
+    expect(answer.status, JSON.stringify(answer.body)).toBe(200);
+    expect(answer.body).toMatchObject({ model_name: 'mm', tokens_generated: 5, generated_text: expect.any(String) });
+
+    const bad = expectEnvelope(
+      await call(base, 'POST', '/api/v1/generate/multimodal', {
+        token: viewer.accessToken,
+        body: { model_name: 'mm', prompt: 'x', image: Buffer.from('not a picture').toString('base64'), max_tokens: 2 },
+      }),
+      400,
+      'INFERENCE.INVALID_MEDIA',
+    );
+    expect(bad.error.message).toMatch(/^inputs\[0\]\.image: not a PNG\/JPEG\/WebP image/);
   });
 });
 

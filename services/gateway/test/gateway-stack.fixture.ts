@@ -1,13 +1,20 @@
 // The gateway in-process in front of real services as processes (auth, model registry, inference from their
 // built dist/), each on private ports with a throw-away Mongo database; inference serves a tiny seeded RetNet
-// from a local folder as model `tiny`. Training and embeddings point at closed ports (never started), so their
+// from a local folder as model `tiny`, and a tiny seeded multimodal model (image + audio, concat) as `mm`. Training and embeddings point at closed ports (never started), so their
 // routes answer 503.
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { initRetNetWeights, parseRetNetConfig, saveModel } from '@neuroforge/ml';
+import {
+  initMultimodalWeights,
+  initRetNetWeights,
+  parseMultimodalConfig,
+  parseRetNetConfig,
+  saveModel,
+  saveMultimodalModel,
+} from '@neuroforge/ml';
 import { bootstrapService, type RunningService } from '@neuroforge/service-kit';
 import { ensureBuilt, freePort, ServiceProcess } from '@neuroforge/service-kit/testing';
 import mongoose from 'mongoose';
@@ -51,11 +58,43 @@ async function writeTinyModel(dir: string): Promise<string> {
   return dir;
 }
 
+/** 16×16 images (16 vision tokens) and 2048-sample 16 kHz clips (15 audio tokens), byte tokenizer. */
+async function writeTinyMultimodalModel(dir: string): Promise<string> {
+  const config = parseMultimodalConfig({
+    architecture: 'multimodal',
+    fusion: 'concat',
+    text: {
+      vocab_size: 259,
+      embed_dim: 32,
+      num_heads: 4,
+      num_layers: 2,
+      ffn_dim: 64,
+      max_seq_len: 256,
+      tokenizer: 'byte',
+    },
+    vision: { image_size: 16, patch_size: 4, embed_dim: 24, num_heads: 2, num_layers: 1, mlp_dim: 48 },
+    audio: {
+      sample_rate: 16000,
+      clip_samples: 2048,
+      n_fft: 256,
+      hop_length: 128,
+      n_mels: 16,
+      embed_dim: 20,
+      num_heads: 2,
+      num_layers: 1,
+      mlp_dim: 40,
+    },
+  });
+  await saveMultimodalModel(dir, { config, weights: initMultimodalWeights(config, 9) });
+  return dir;
+}
+
 export async function startGatewayStack(gatewayEnv: Record<string, string>): Promise<GatewayStack> {
   for (const name of ['gateway', 'auth', 'model-registry', 'inference'] as const) ensureBuilt(name);
   const id = randomBytes(4).toString('hex');
   const root = await mkdtemp(join(tmpdir(), 'nf-gateway-test-'));
   const modelDir = await writeTinyModel(join(root, 'tiny-1'));
+  const multimodalDir = await writeTinyMultimodalModel(join(root, 'mm-1'));
   const adminEmail = `admin-${id}@${ADMIN_EMAIL_DOMAIN}`;
   const authDb = `nf_test_gw_auth_${id}`;
   const registryDb = `nf_test_gw_registry_${id}`;
@@ -98,7 +137,7 @@ export async function startGatewayStack(gatewayEnv: Record<string, string>): Pro
       track(
         ServiceProcess.start('inference', {
           ...common,
-          NF_INFERENCE_MODEL_DIRS: `tiny:1=${modelDir}`,
+          NF_INFERENCE_MODEL_DIRS: `tiny:1=${modelDir},mm:1=${multimodalDir}`,
           NF_INFERENCE_REDIS_PREFIX: `nf-test-gw-inference-${id}:`,
           NEUROFORGE_INFERENCE__DEFAULT_MODEL: 'tiny',
           NEUROFORGE_SYSTEM__DEVICE: 'cpu',
