@@ -49,6 +49,12 @@ export class SseWriter {
     this.reply.raw.write(`${event ? `event: ${event}\n` : ''}data: ${payload}\n\n`);
   }
 
+  /** A comment line (ignored by clients): keeps idle connections open through proxies. */
+  comment(text: string): void {
+    if (!this.open) return;
+    this.reply.raw.write(`: ${text}\n\n`);
+  }
+
   /** A failure after the stream started: one `error` event carrying the usual envelope. */
   fail(error: unknown): void {
     this.send(toApiError(error).envelope(), 'error');

@@ -1,20 +1,25 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { isAllowed } from '@neuroforge/auth-policy';
+import { isAllowed, type Permission } from '@neuroforge/auth-policy';
 import type { inference } from '@neuroforge/contracts';
 import type { Logger } from '@neuroforge/service-kit';
 import { SERVICE_LOGGER } from '@neuroforge/service-kit';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Counter, Gauge } from 'prom-client';
 import type { WebSocket } from 'ws';
-import { finishReasonName, GenerationService, type Sampling } from '../../application/generation/generation.service';
+import {
+  callerMetadata,
+  finishReasonName,
+  GenerationService,
+  type Sampling,
+} from '../../application/generation/generation.service';
 import { CHAT_STOP_SEQUENCES, chatPrompt } from '../../application/openai/chat-template';
+import { TrainingWatcher } from '../../application/watch-training/training-watch';
 import { ApiError } from '../../edge/api-error';
 import { CredentialVerifier, credentialOf } from '../../edge/credential-verifier';
 import { toApiError } from '../../edge/error-envelope.filter';
 import type { Principal } from '../../edge/principal';
 import { enforceRateLimit, rateLimitSubject } from '../../edge/rate-limit.guard';
 import { violationsOf } from '../../edge/validation';
-import type { UpstreamStream } from '../../infrastructure/grpc/grpc-upstream';
 import { RateLimiter } from '../../infrastructure/redis/rate-limiter';
 import { ClientMessage, MAX_ACTIVE_PER_CONNECTION, type ServerMessage } from './chat.ws.protocol';
 
@@ -28,12 +33,29 @@ const cancelled = new Counter({
   labelNames: ['reason'],
 });
 
-/** Serves /ws/chat: authenticates the upgrade, then runs each request frame as its own upstream stream. */
+/** What runs for one request id: a generation or a training watch, both cancellable. */
+interface Running {
+  kind: 'generation' | 'training';
+  cancel(): void;
+}
+
+/** Opening the socket needs one of these; each message then needs its own (chat: generate, watches: training:read). */
+const CONNECT_PERMISSIONS: readonly Permission[] = ['generate', 'training:read'];
+
+function forbidden(permission: string): ApiError {
+  return new ApiError(403, 'AUTH.FORBIDDEN', `This needs the permission ${permission}.`, { permission });
+}
+
+/**
+ * Serves /ws/chat: authenticates the upgrade, then runs each request frame as its own upstream stream (generation)
+ * or training watch.
+ */
 @Injectable()
 export class ChatWsHandler {
   constructor(
     @Inject(CredentialVerifier) private readonly verifier: CredentialVerifier,
     @Inject(GenerationService) private readonly generation: GenerationService,
+    @Inject(TrainingWatcher) private readonly training: TrainingWatcher,
     @Inject(RateLimiter) private readonly limiter: RateLimiter,
     @Inject(SERVICE_LOGGER) private readonly logger: Logger,
   ) {}
@@ -45,10 +67,8 @@ export class ChatWsHandler {
       const credential = credentialOf(request.headers, typeof query.token === 'string' ? query.token : undefined);
       if (!credential) throw ApiError.unauthenticated('Send a credential in `Authorization` or as `?token=`.');
       const principal = await this.verifier.verify(credential);
-      if (!isAllowed(principal, 'generate')) {
-        throw new ApiError(403, 'AUTH.FORBIDDEN', 'This route needs the permission generate.', {
-          permission: 'generate',
-        });
+      if (!CONNECT_PERMISSIONS.some((permission) => isAllowed(principal, permission))) {
+        throw forbidden(CONNECT_PERMISSIONS.join(' or '));
       }
       request.principal = principal;
     } catch (error) {
@@ -64,7 +84,7 @@ export class ChatWsHandler {
       socket.close(1008, 'unauthenticated');
       return;
     }
-    const streams = new Map<string, UpstreamStream<inference.GenerateStreamResponse>>();
+    const streams = new Map<string, Running>();
     const send = (message: ServerMessage) => {
       if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(message));
     };
@@ -96,9 +116,9 @@ export class ChatWsHandler {
     });
 
     socket.on('close', () => {
-      for (const stream of streams.values()) {
-        stream.cancel();
-        cancelled.inc({ reason: 'disconnect' });
+      for (const running of streams.values()) {
+        running.cancel();
+        if (running.kind === 'generation') cancelled.inc({ reason: 'disconnect' });
       }
       streams.clear();
     });
@@ -109,7 +129,7 @@ export class ChatWsHandler {
     message: ClientMessage,
     principal: Principal,
     request: FastifyRequest,
-    streams: Map<string, UpstreamStream<inference.GenerateStreamResponse>>,
+    streams: Map<string, Running>,
     send: (message: ServerMessage) => void,
     fail: (error: unknown, id?: string) => void,
   ): void {
@@ -118,10 +138,10 @@ export class ChatWsHandler {
         send({ type: 'pong', ...(message.id && { id: message.id }), timestamp: new Date().toISOString() });
         return;
       case 'cancel': {
-        const stream = streams.get(message.id);
-        if (stream) {
-          stream.cancel();
-          cancelled.inc({ reason: 'cancel' });
+        const running = streams.get(message.id);
+        if (running) {
+          running.cancel();
+          if (running.kind === 'generation') cancelled.inc({ reason: 'cancel' });
         }
         return;
       }
@@ -142,6 +162,14 @@ export class ChatWsHandler {
         ),
         id,
       );
+      return;
+    }
+    if (message.type === 'watch_training') {
+      this.watchTraining(message.id, message.job_id, principal, request, streams, send, fail);
+      return;
+    }
+    if (!isAllowed(principal, 'generate')) {
+      fail(forbidden('generate'), id);
       return;
     }
     const { type: _type, id: _id, model, ...rest } = message;
@@ -169,8 +197,7 @@ export class ChatWsHandler {
       sampling = s;
     }
     // Reserve the id before the first await, so a quick duplicate is refused.
-    const placeholder = { cancel() {}, cancelled: false, async *[Symbol.asyncIterator]() {} };
-    streams.set(id, placeholder as UpstreamStream<inference.GenerateStreamResponse>);
+    streams.set(id, { kind: 'generation', cancel() {} });
     void this.run(id, { model, prompt, inputs, sampling }, principal, request, streams, send)
       .catch((error: unknown) => fail(error, id))
       .finally(() => streams.delete(id));
@@ -181,13 +208,13 @@ export class ChatWsHandler {
     input: { model: string; prompt: string; inputs: inference.Input[]; sampling: Sampling },
     principal: Principal,
     request: FastifyRequest,
-    streams: Map<string, UpstreamStream<inference.GenerateStreamResponse>>,
+    streams: Map<string, Running>,
     send: (message: ServerMessage) => void,
   ): Promise<void> {
     await enforceRateLimit(this.limiter, this.logger, rateLimitSubject(principal, request.ip), true, () => undefined);
     if (!streams.has(id)) return; // the socket closed meanwhile
     const stream = this.generation.stream({ ...input, requestId: `${request.requestId}:${id}` }, principal);
-    streams.set(id, stream);
+    streams.set(id, { kind: 'generation', cancel: () => stream.cancel() });
     active.inc();
     let text = '';
     let tokens = 0;
@@ -231,5 +258,52 @@ export class ChatWsHandler {
       active.dec();
       this.generation.charge(principal, tokens);
     }
+  }
+
+  /** `watch_training`: the job's state, its progress, then `training_done`; `cancel` or closing ends the watch. */
+  private watchTraining(
+    id: string,
+    jobId: string,
+    principal: Principal,
+    request: FastifyRequest,
+    streams: Map<string, Running>,
+    send: (message: ServerMessage) => void,
+    fail: (error: unknown, id?: string) => void,
+  ): void {
+    if (!isAllowed(principal, 'training:read')) {
+      fail(forbidden('training:read'), id);
+      return;
+    }
+    let cancelledEarly = false;
+    let stop = () => {
+      cancelledEarly = true;
+    };
+    // Reserved before the first await, as for generations; cancel() before the watch opens ends it as it opens.
+    streams.set(id, { kind: 'training', cancel: () => stop() });
+    const run = async () => {
+      await enforceRateLimit(
+        this.limiter,
+        this.logger,
+        rateLimitSubject(principal, request.ip),
+        false,
+        () => undefined,
+      );
+      const watch = await this.training.open(jobId, callerMetadata(principal));
+      stop = () => watch.cancel();
+      if (cancelledEarly || !streams.has(id)) watch.cancel();
+      for await (const event of watch) {
+        if (event.type === 'progress') {
+          const { job_id: _job, state, ...progress } = event.progress;
+          send({ type: 'training_progress', id, job_id: jobId, state, progress });
+        } else if (event.type === 'state') {
+          send({ type: 'training_progress', id, job_id: jobId, state: event.job.state, progress: event.job.progress });
+        } else {
+          send({ type: 'training_done', id, job_id: jobId, state: event.job.state, job: event.job });
+        }
+      }
+    };
+    void run()
+      .catch((error: unknown) => fail(error, id))
+      .finally(() => streams.delete(id));
   }
 }

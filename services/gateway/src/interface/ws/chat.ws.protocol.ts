@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ModelRef } from '../../schemas/common.schemas';
 import { SamplingFields } from '../../schemas/generation.schemas';
 import { ChatMessage } from '../../schemas/openai.schemas';
+import { TrainingJobParams, type TrainingJobView, type TrainingProgress } from '../../schemas/training.schemas';
 
 // The /ws/chat protocol (docs/api/rest.md, "WebSocket"): JSON text frames, each with a `type`; requests carry a
 // client-chosen `id` that every answer to them repeats, so one connection runs several requests at once.
@@ -38,6 +39,7 @@ export const ClientMessage = z.discriminatedUnion('type', [
     audio: Base64.optional(),
     ...SamplingFields,
   }),
+  z.object({ type: z.literal('watch_training'), id: RequestId, job_id: TrainingJobParams.shape.id }),
 ]);
 export type ClientMessage = z.infer<typeof ClientMessage>;
 
@@ -55,7 +57,16 @@ export type ServerMessage =
       finish_reason: string;
       timestamp: string;
     }
+  | {
+      type: 'training_progress';
+      id: string;
+      job_id: string;
+      state: string;
+      /** The latest report; null before the job's first. */
+      progress: TrainingProgress | null;
+    }
+  | { type: 'training_done'; id: string; job_id: string; state: string; job: TrainingJobView }
   | { type: 'error'; id?: string; error: { code: string; message: string; details: Record<string, unknown> } };
 
-/** Requests one connection may run at once. */
+/** Requests (generations and training watches) one connection may run at once. */
 export const MAX_ACTIVE_PER_CONNECTION = 8;
