@@ -72,6 +72,11 @@ cmd_up() {
       nf_log "$c: provisioned in $((SECONDS - start))s"
       start=$SECONDS
       NF_STEP="starting $c"
+      # A process of ours that is alive but not answering (hung) is stopped first, or it would keep the port.
+      if nf_alive_pid "$c" >/dev/null; then
+        nf_log "$c: running but not healthy; restarting it"
+        "${c}_stop"
+      fi
       "${c}_start"
       nf_log "$c: started in $((SECONDS - start))s on 127.0.0.1:$(component_port "$c")"
     fi

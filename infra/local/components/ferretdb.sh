@@ -29,12 +29,14 @@ ferretdb_provision() {
 
 ferretdb_health() { timeout 15 "$NF_NODE_BIN" "$NF_ROOT/infra/local/probes/mongo-ping.js" "$FERRETDB_PORT"; }
 
+# FerretDB's pool to PostgreSQL defaults to 50 connections; several services and parallel test files exhaust it
+# (requests then queue until they time out). PostgreSQL allows 300 (components/postgres.sh).
 ferretdb_start() {
   local dir="$NF_STACK/ferretdb"
   mkdir -p "$dir"
   nf_spawn ferretdb "$FERRETDB_BIN" \
     --handler=postgresql \
-    --postgresql-url="postgres://postgres@127.0.0.1:$POSTGRES_PORT/ferretdb" \
+    --postgresql-url="postgres://postgres@127.0.0.1:$POSTGRES_PORT/ferretdb?pool_max_conns=120" \
     --listen-addr="127.0.0.1:$FERRETDB_PORT" \
     --state-dir="$dir" \
     --telemetry=disable \

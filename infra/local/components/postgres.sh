@@ -89,7 +89,7 @@ postgres_start() {
   fi
   # The postmaster runs in the foreground under nf_spawn so that its log goes to .stack/logs/postgres.log.
   nf_spawn postgres setpriv --reuid=postgres --regid=postgres --init-groups -- "$POSTGRES_BIN/postgres" -D "$data" \
-    -p "$POSTGRES_PORT" -k /tmp -c listen_addresses=127.0.0.1 -c max_connections=200 -c fsync=off
+    -p "$POSTGRES_PORT" -k /tmp -c listen_addresses=127.0.0.1 -c max_connections=300 -c fsync=off
   nf_wait_healthy postgres 60 postgres_health ||
     nf_fail postgres "$POSTGRES_PORT" "if the log says 'lock file ... already exists', another postmaster owns $data"
 }
