@@ -113,6 +113,13 @@ describe('roles and permissions', () => {
     { permission: 'training:write', method: 'POST', path: '/api/v1/training/start', body: { dataset_id: 'd1' } },
     { permission: 'training:write', method: 'POST', path: '/api/v1/training/job-1/stop' },
     { permission: 'training:read', method: 'GET', path: '/api/v1/training/job-1/status' },
+    { permission: 'training:read', method: 'GET', path: '/api/v1/training/job-1/events' },
+    {
+      permission: 'training:write',
+      method: 'POST',
+      path: '/api/v1/training/datasets',
+      body: { name: 'd', format: 'text', content: 'x' },
+    },
     { permission: 'api_keys:manage', method: 'GET', path: '/api/v1/auth/api-keys' },
     { permission: 'embeddings:read', method: 'POST', path: '/v1/embeddings', body: { model: 'tiny', input: 'x' } },
     { permission: 'models:read', method: 'GET', path: '/v1/models' },

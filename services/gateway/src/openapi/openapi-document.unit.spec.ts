@@ -35,6 +35,8 @@ describe('OpenAPI document', () => {
         '/api/v1/training/start',
         '/api/v1/training/{id}/status',
         '/api/v1/training/{id}/stop',
+        '/api/v1/training/{id}/events',
+        '/api/v1/training/datasets',
         '/api/v1/system/health',
         '/api/v1/system/metrics',
         '/api/v1/system/info',
