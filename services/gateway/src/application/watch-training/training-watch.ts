@@ -86,9 +86,11 @@ export class TrainingWatch implements AsyncIterable<WatchEvent> {
         }
         if (update.kind === 'state' && update.state === state) continue;
         // A state change: the event says what changed, the job (timestamps, error, final progress) comes from
-        // the training service, which has it by the time the event is published.
-        const job = update.kind === 'snapshot' ? update.job : await this.reader.get(this.jobId, this.metadata);
+        // the training service, which has it by the time the event is published. If that read fails, the hub's
+        // next reconciling read brings the change instead: a blip of the training service does not end the watch.
+        const job = update.kind === 'snapshot' ? update.job : await this.read();
         if (this.stopped) return;
+        if (!job) continue;
         if (job.progress && job.progress.step > lastStep) yield progressEvent(job.progress, job.state);
         if (isTerminal(job.state)) {
           yield { type: 'done', job };
@@ -101,6 +103,14 @@ export class TrainingWatch implements AsyncIterable<WatchEvent> {
       }
     } finally {
       this.cancel();
+    }
+  }
+
+  private async read(): Promise<TrainingJobView | undefined> {
+    try {
+      return await this.reader.get(this.jobId, this.metadata);
+    } catch {
+      return undefined;
     }
   }
 

@@ -120,6 +120,20 @@ describe('TrainingWatch', () => {
     expect(hub.watchedJobs).toBe(0);
   });
 
+  it('survives a failed read after a state event: the reconciling read ends the watch instead', async () => {
+    const { reader, hub, watcher } = setup(job('running', 1), 20);
+    const watch = await watcher.open('j1');
+    const get = reader.get.bind(reader);
+    let failures = 1;
+    reader.get = async (id) => {
+      if (failures-- > 0) throw new Error('TRAINING.UNAVAILABLE');
+      return get(id);
+    };
+    reader.current = job('completed', 10);
+    hub.publish({ kind: 'state', jobId: 'j1', state: 'completed' });
+    expect(await collect(watch)).toEqual(['state:running', 'progress:10', 'done:completed']);
+  });
+
   it('stops delivering and unsubscribes when cancelled', async () => {
     const { hub, watcher } = setup(job('running', 1));
     const watch = await watcher.open('j1');
