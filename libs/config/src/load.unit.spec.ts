@@ -70,6 +70,22 @@ describe('defaults', () => {
   });
 });
 
+describe('stack.mongo_pool_size', () => {
+  it('bounds each service’s MongoDB pool at 10 unless configured', () => {
+    expect(loadConfig({ env: {}, cwd: tempDir() }).stack.mongo_pool_size).toBe(10);
+    const { dir } = withFile('stack:\n  mongo_pool_size: 4\n');
+    expect(loadConfig({ env: {}, cwd: dir }).stack.mongo_pool_size).toBe(4);
+    expect(loadConfig({ env: { NEUROFORGE_STACK__MONGO_POOL_SIZE: '25' }, cwd: dir }).stack.mongo_pool_size).toBe(25);
+  });
+
+  it('refuses an unbounded or empty pool', () => {
+    const zero = configError(() => loadConfig({ env: { NEUROFORGE_STACK__MONGO_POOL_SIZE: '0' }, cwd: tempDir() }));
+    expect(zero).toMatchObject({ key: 'stack.mongo_pool_size', value: 0, allowed: 'must be an integer ≥ 1 and ≤ 500' });
+    const huge = configError(() => loadConfig({ env: { NEUROFORGE_STACK__MONGO_POOL_SIZE: '5000' }, cwd: tempDir() }));
+    expect(huge.key).toBe('stack.mongo_pool_size');
+  });
+});
+
 describe('precedence: default < config.yaml < env', () => {
   it('a file value overrides the default', () => {
     const { file } = withFile('inference:\n  top_p: 0.8\n');

@@ -111,6 +111,8 @@ const stack = {
     pattern: /^mongodb(\+srv)?:\/\/.+/,
     describe: 'a mongodb:// or mongodb+srv:// URL',
   }),
+  // A bounded pool per process: FerretDB slows down and then hangs when clients open hundreds of connections.
+  mongo_pool_size: int(10, 'Most MongoDB connections one service process opens (pool bound).', { min: 1, max: 500 }),
   redis_url: str('redis://127.0.0.1:6379', 'Redis URL.', {
     pattern: /^rediss?:\/\/.+/,
     describe: 'a redis:// or rediss:// URL',

@@ -18,6 +18,7 @@ export { type GrpcContract, GrpcEndpoint } from './grpc/grpc-server';
 export { HealthController } from './http/health.controller';
 export { liveness, readinessResponse } from './http/health-responses';
 export { SERVICE_CONFIG, SERVICE_LOGGER, SERVICE_NAME, ServiceKitModule } from './kit.module';
+export { type ConnectMongoOptions, connectMongo, mongoDb } from './mongo/connect-mongo';
 export { type DependencyCheck, describeError, TimeoutError, withTimeout } from './readiness/dependency-check';
 export {
   aggregateReadiness,

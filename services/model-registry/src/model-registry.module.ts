@@ -3,9 +3,16 @@
 import { type DynamicModule, Module, type Provider } from '@nestjs/common';
 import type { NeuroForgeConfig } from '@neuroforge/config';
 import { EventConsumer, MongoEventStore, OutboxRelay } from '@neuroforge/events';
-import { GRPC_ERROR_MAPPING, type Logger, SERVICE_CONFIG, SERVICE_LOGGER } from '@neuroforge/service-kit';
+import {
+  connectMongo,
+  GRPC_ERROR_MAPPING,
+  type Logger,
+  mongoDb,
+  SERVICE_CONFIG,
+  SERVICE_LOGGER,
+} from '@neuroforge/service-kit';
 import { Kafka, logLevel } from 'kafkajs';
-import mongoose, { type Connection } from 'mongoose';
+import type { Connection } from 'mongoose';
 import { AliasClaims } from './application/alias-claims';
 import { CreateModelHandler } from './application/create-model/create-model.handler';
 import { DeleteModelHandler } from './application/delete-model/delete-model.handler';
@@ -54,18 +61,12 @@ import { ModelsGrpcController } from './interface/grpc/models.grpc.controller';
 const MODELS_PROJECTION = Symbol('MODELS_PROJECTION');
 const SERVICE = 'model-registry';
 
-function db(connection: Connection) {
-  if (!connection.db) throw new Error('mongoose connection has no database handle');
-  return connection.db;
-}
-
 function infrastructure(): Provider[] {
   return [
     {
       provide: MONGO_CONNECTION,
       inject: [SERVICE_CONFIG],
-      useFactory: (config: NeuroForgeConfig) =>
-        mongoose.createConnection(config.stack.mongo_url, { serverSelectionTimeoutMS: 5000 }).asPromise(),
+      useFactory: (config: NeuroForgeConfig) => connectMongo(config.stack, { appName: `neuroforge-${SERVICE}` }),
     },
     {
       provide: KAFKA,
@@ -107,7 +108,7 @@ function infrastructure(): Provider[] {
     {
       provide: MODELS_PROJECTION,
       inject: [MONGO_CONNECTION],
-      useFactory: (connection: Connection) => modelsProjection(db(connection), COLLECTIONS.models),
+      useFactory: (connection: Connection) => modelsProjection(mongoDb(connection), COLLECTIONS.models),
     },
     {
       provide: READ_MODEL_CONSUMER,
@@ -139,7 +140,8 @@ function infrastructure(): Provider[] {
     {
       provide: ALIAS_REGISTRY,
       inject: [MONGO_CONNECTION],
-      useFactory: (connection: Connection) => new MongoAliasRegistry(db(connection).collection(COLLECTIONS.aliases)),
+      useFactory: (connection: Connection) =>
+        new MongoAliasRegistry(mongoDb(connection).collection(COLLECTIONS.aliases)),
     },
     {
       provide: ARTIFACT_STORE,

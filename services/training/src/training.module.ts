@@ -7,9 +7,16 @@ import { isAbsolute, resolve } from 'node:path';
 import { type DynamicModule, Module, type Provider } from '@nestjs/common';
 import { grpcAddress, type NeuroForgeConfig } from '@neuroforge/config';
 import { MongoEventStore, OutboxRelay } from '@neuroforge/events';
-import { GRPC_ERROR_MAPPING, type Logger, SERVICE_CONFIG, SERVICE_LOGGER } from '@neuroforge/service-kit';
+import {
+  connectMongo,
+  GRPC_ERROR_MAPPING,
+  type Logger,
+  mongoDb,
+  SERVICE_CONFIG,
+  SERVICE_LOGGER,
+} from '@neuroforge/service-kit';
 import { Kafka, logLevel } from 'kafkajs';
-import mongoose, { type Connection } from 'mongoose';
+import type { Connection } from 'mongoose';
 import { DatasetRepository } from './application/dataset.repository';
 import { JobRepository } from './application/job.repository';
 import { JobSignals } from './application/job-signals';
@@ -48,11 +55,6 @@ import { TrainingGrpcController } from './interface/grpc/training.grpc.controlle
 
 const SERVICE = 'training';
 
-function db(connection: Connection) {
-  if (!connection.db) throw new Error('mongoose connection has no database handle');
-  return connection.db;
-}
-
 function artifactDir(config: NeuroForgeConfig): string {
   const dir = config.system.artifact_dir;
   return isAbsolute(dir) ? dir : resolve(dir);
@@ -84,8 +86,7 @@ function providers(options: TrainingModuleOptions): Provider[] {
     {
       provide: MONGO_CONNECTION,
       inject: [SERVICE_CONFIG],
-      useFactory: (config: NeuroForgeConfig) =>
-        mongoose.createConnection(config.stack.mongo_url, { serverSelectionTimeoutMS: 5000 }).asPromise(),
+      useFactory: (config: NeuroForgeConfig) => connectMongo(config.stack, { appName: `neuroforge-${SERVICE}` }),
     },
     {
       provide: KAFKA,
@@ -128,7 +129,7 @@ function providers(options: TrainingModuleOptions): Provider[] {
       provide: JOBS_VIEW,
       inject: [MONGO_CONNECTION],
       useFactory: async (connection: Connection) => {
-        const view = new MongoJobsView(db(connection).collection(COLLECTIONS.jobs) as never);
+        const view = new MongoJobsView(mongoDb(connection).collection(COLLECTIONS.jobs) as never);
         await view.init();
         return view;
       },
@@ -138,7 +139,7 @@ function providers(options: TrainingModuleOptions): Provider[] {
       provide: JOB_LEASES,
       inject: [MONGO_CONNECTION, POOL_SETTINGS],
       useFactory: (connection: Connection, settings: PoolSettings) =>
-        new MongoJobLeases(db(connection).collection(COLLECTIONS.jobLeases) as never, settings.leaseMs),
+        new MongoJobLeases(mongoDb(connection).collection(COLLECTIONS.jobLeases) as never, settings.leaseMs),
     },
     {
       provide: DATASET_STORAGE,

@@ -3,10 +3,10 @@
 import type { OnModuleDestroy } from '@nestjs/common';
 import type { NeuroForgeConfig } from '@neuroforge/config';
 import { MongoEventStore, OutboxRelay } from '@neuroforge/events';
-import type { Logger } from '@neuroforge/service-kit';
+import { connectMongo, type Logger } from '@neuroforge/service-kit';
 import { Redis } from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
-import mongoose, { type Connection } from 'mongoose';
+import type { Connection } from 'mongoose';
 import type { Outbox } from '../application/ports/event-store.port';
 import { Argon2PasswordHasher } from './argon2-password-hasher';
 import type { AuthOptions } from './auth-options';
@@ -58,8 +58,7 @@ export class AuthInfrastructure implements OnModuleDestroy, Outbox {
   }
 
   static async open(config: NeuroForgeConfig, options: AuthOptions, logger: Logger): Promise<AuthInfrastructure> {
-    const connection = mongoose.createConnection(config.stack.mongo_url, { serverSelectionTimeoutMS: 5000 });
-    await connection.asPromise();
+    const connection = await connectMongo(config.stack, { appName: 'neuroforge-auth' });
     const redis = new Redis(config.stack.redis_url, { lazyConnect: true, maxRetriesPerRequest: 2 });
     await redis.connect();
     const store = new MongoEventStore(connection, { service: 'auth', context: 'auth' });
