@@ -103,7 +103,7 @@ async function waitFor(condition: () => boolean, timeoutMs: number): Promise<voi
 // 1. The kit: each writer runs handleCommand in a loop; the relay publishes; a consumer feeds a projection.
 async function runKit(writers: number, connection: mongoose.Connection): Promise<Result> {
   const topic = `nf.bench.events.kit.${id()}`;
-  await ensureTopics(kafka, [topic], PARTITIONS);
+  await ensureTopics(kafka, [topic], { numPartitions: PARTITIONS });
   const store = new MongoEventStore(connection, { service: 'bench', context: 'bench', collection: `events_${id()}` });
   await store.init();
   const publishedAt = new Map<string, number>();
@@ -180,7 +180,7 @@ async function runKit(writers: number, connection: mongoose.Connection): Promise
 //    send, and a plain consumer reads them.
 async function runBare(writers: number): Promise<Result> {
   const topic = `nf.bench.events.bare.${id()}`;
-  await ensureTopics(kafka, [topic], PARTITIONS);
+  await ensureTopics(kafka, [topic], { numPartitions: PARTITIONS });
   const producer = kafka.producer();
   await producer.connect();
   const consumer = kafka.consumer({ groupId: `nf-bench-bare-${id()}`, maxWaitTimeInMs: 100 });

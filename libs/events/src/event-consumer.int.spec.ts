@@ -34,7 +34,7 @@ afterAll(async () => {
 async function freshTopic(partitions = 1): Promise<string> {
   const topic = uniqueName('nf.test.models.events');
   topics.push(topic);
-  await ensureTopics(kafka, [topic, dlqTopic(topic)], partitions);
+  await ensureTopics(kafka, [topic, dlqTopic(topic)], { numPartitions: partitions });
   return topic;
 }
 

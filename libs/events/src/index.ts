@@ -43,7 +43,7 @@ export type {
   ReadStreamOptions,
   StoredEvent,
 } from './event-store.port';
-export { deleteTopics, dlqTopic, ensureTopics } from './kafka-topics';
+export { deleteTopics, dlqTopic, type EnsureTopicsOptions, ensureTopics } from './kafka-topics';
 export { type LeaseDocument, MongoLease } from './lease';
 export {
   type CommitDocument,

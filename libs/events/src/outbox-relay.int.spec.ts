@@ -36,7 +36,7 @@ afterAll(async () => {
 async function freshStore(): Promise<{ store: MongoEventStore; topic: string }> {
   const topic = uniqueName('nf.test.models.events');
   topics.push(topic);
-  await ensureTopics(kafka, [topic], 3);
+  await ensureTopics(kafka, [topic], { numPartitions: 3 });
   const store = new MongoEventStore(db.connection, {
     service: 'model-registry',
     context: 'models',

@@ -4,14 +4,13 @@
 // stop: worker pool (running jobs are handed back: their workers checkpoint and the jobs are queued again) →
 // relay → registry client → Mongo.
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
-import type { OutboxRelay } from '@neuroforge/events';
+import { dlqTopic, ensureTopics, type OutboxRelay } from '@neuroforge/events';
 import { type Logger, SERVICE_LOGGER } from '@neuroforge/service-kit';
 import type { Kafka } from 'kafkajs';
 import type { Connection } from 'mongoose';
 import { MODEL_REGISTRY } from '../application/ports/model-registry.port';
 import { WorkerPool } from '../application/worker-pool/worker-pool';
 import type { GrpcModelRegistry } from './grpc-model-registry';
-import { createTopicsAndWait } from './kafka-topics';
 import { TRAINING_TOPIC } from './tokens';
 
 export const MONGO_CONNECTION = Symbol('MONGO_CONNECTION');
@@ -31,7 +30,7 @@ export class TrainingRuntime implements OnApplicationBootstrap, OnModuleDestroy 
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    await createTopicsAndWait(this.kafka, [this.topic, `${this.topic}.dlq`]);
+    await ensureTopics(this.kafka, [this.topic, dlqTopic(this.topic)]);
     await this.relay.start();
     this.pool.start();
   }
