@@ -101,16 +101,34 @@ def rotation_frequencies(head_dim: int, base: float) -> Tensor:
     return 1.0 / torch.pow(torch.tensor(float(base), dtype=torch.float64), torch.linspace(0, 1, head_dim // 2, dtype=torch.float64))
 
 
+def rotation_tables(positions: Tensor, theta: Tensor, dtype: torch.dtype) -> tuple[Tensor, Tensor]:
+    """cos and signed sin of position * theta_j, interleaved to d_k channels: [..., T, d_k] each, in ``dtype``.
+
+    cos2 = (cos_0, cos_0, cos_1, cos_1, ...), sin2 = (-sin_0, sin_0, -sin_1, sin_1, ...); the angles are float64.
+    """
+    angles = positions.to(torch.float64)[..., None] * theta  # [..., T, d_k/2]
+    cos = torch.cos(angles).to(dtype)
+    sin = torch.sin(angles).to(dtype)
+    return cos.repeat_interleave(2, dim=-1), torch.stack((-sin, sin), dim=-1).flatten(-2)
+
+
+def rotate_with(x: Tensor, cos2: Tensor, sin2: Tensor) -> Tensor:
+    """x * cos2 + pair_swap(x) * sin2 with tables from :func:`rotation_tables`.
+
+    Bit for bit the rotation (even*cos - odd*sin, odd*cos + even*sin): negating a product is exact in IEEE
+    arithmetic, and each output channel adds the same two products in the same order. Works on contiguous
+    channels instead of stride-2 halves, which is what makes it cheap.
+    """
+    swapped = x.unflatten(-1, (-1, 2)).flip(-1).flatten(-2)  # (x1, x0, x3, x2, ...)
+    return x * cos2 + swapped * sin2
+
+
 def rotate(x: Tensor, positions: Tensor, theta: Tensor) -> Tensor:
     """Rotates pairs (2j, 2j+1) of the last dim by position * theta_j.
 
     x: [..., T, d_k]; positions: broadcastable to [..., T] (float64 absolute indices).
     """
-    angles = positions.to(torch.float64)[..., None] * theta  # [..., T, d_k/2]
-    cos = torch.cos(angles).to(x.dtype)
-    sin = torch.sin(angles).to(x.dtype)
-    even, odd = x[..., 0::2], x[..., 1::2]
-    return torch.stack((even * cos - odd * sin, odd * cos + even * sin), dim=-1).flatten(-2)
+    return rotate_with(x, *rotation_tables(positions, theta, x.dtype))
 
 
 def decay_gammas(num_heads: int) -> Tensor:
@@ -140,6 +158,9 @@ class MultiScaleRetention(nn.Module):
         # Constants in float64; cast where used so float64 tests are exact and fp32 matches the engine's constants.
         self.register_buffer("theta", rotation_frequencies(config.head_dim, config.rope_base), persistent=False)
         self.register_buffer("gammas", decay_gammas(config.num_heads), persistent=False)
+        # Position-only constants of forward_chunk (rotation tables, decay mask, scales), keyed by
+        # (start, length, device, dtype): training recomputed them in float64 every layer of every step.
+        self._tables: dict[tuple[int, int, torch.device, torch.dtype], dict[str, Tensor]] = {}
 
     # -- shared pieces ------------------------------------------------------------------------------------------
     def _project(self, x: Tensor) -> tuple[Tensor, Tensor, Tensor]:
@@ -166,6 +187,35 @@ class MultiScaleRetention(nn.Module):
         """[o, r] -> o / max(|r|, 1)."""
         return out[..., :-1] / out[..., -1:].abs().clamp(min=1.0)
 
+    @torch.no_grad()
+    def _chunk_tables(self, start: int, c: int, device: torch.device, dtype: torch.dtype) -> dict[str, Tensor]:
+        """The constants of a chunk at positions start..start+c-1, built in float64 and cast once to ``dtype``."""
+        key = (start, c, device, dtype)
+        tables = self._tables.get(key)
+        if tables is not None:
+            return tables
+        g = self.gammas.to(device)  # [H]
+        pos = torch.arange(start, start + c, dtype=torch.float64, device=device)
+        cos2, sin2 = rotation_tables(pos, self.theta.to(device), dtype)
+        row_scale = torch.rsqrt(decay_sums(g, pos))  # [H, C]: 1/sqrt(c_{p+i})
+        i = torch.arange(c, dtype=torch.float64, device=device)
+        diff = i[:, None] - i[None, :]
+        zero = torch.zeros((), dtype=torch.float64, device=device)
+        mask = torch.where(diff >= 0, torch.pow(g[:, None, None], diff.clamp(min=0)), zero)
+        tables = {
+            "cos2": cos2,
+            "sin2": sin2,
+            "mask": (mask * row_scale[:, :, None]).to(dtype),  # D~ [H, C, C]
+            "cross_scale": (torch.pow(g[:, None], i[None, :] + 1.0) * row_scale).to(dtype),  # [H, C]
+            "k_decay": torch.pow(g[:, None], (c - 1.0) - i[None, :]).to(dtype),  # gamma^(C-1-j) [H, C]
+            "state_decay": torch.pow(g, float(c)).to(dtype),  # gamma^C [H]
+        }
+        # Bounded: chunked inference walks many starts; training reuses one (0, T) entry.
+        if len(self._tables) >= 64:
+            self._tables.clear()
+        self._tables[key] = tables
+        return tables
+
     # -- forms --------------------------------------------------------------------------------------------------
     def forward(self, x: Tensor) -> Tensor:
         """Parallel form over positions 0..T-1."""
@@ -186,28 +236,19 @@ class MultiScaleRetention(nn.Module):
             dtype = torch.float32 if q.dtype in (torch.float16, torch.bfloat16) else q.dtype
             q, k, v = q.to(dtype), k.to(dtype), v.to(dtype)
             c = x.shape[1]
-            pos = torch.arange(start, start + c, dtype=torch.float64, device=x.device)
-            q = rotate(q, pos, self.theta)
-            k = rotate(k, pos, self.theta)
-            g = self.gammas  # [H]
-            row_scale = torch.rsqrt(decay_sums(g, pos))  # [H, C]: 1/sqrt(c_{p+i})
-            i = torch.arange(c, dtype=torch.float64, device=x.device)
-            diff = i[:, None] - i[None, :]
-            causal = diff >= 0
-            mask = torch.where(causal, torch.pow(g[:, None, None], diff.clamp(min=0)), torch.zeros((), dtype=torch.float64, device=x.device))
-            mask = (mask * row_scale[:, :, None]).to(dtype)  # D~ [H, C, C]
+            t = self._chunk_tables(start, c, x.device, dtype)
+            q = rotate_with(q, t["cos2"], t["sin2"])
+            k = rotate_with(k, t["cos2"], t["sin2"])
             v1 = self._with_ones(v)
-            out = ((q @ k.transpose(-1, -2)) * mask) @ v1  # [B, H, C, d_v+1]
+            out = ((q @ k.transpose(-1, -2)) * t["mask"]) @ v1  # [B, H, C, d_v+1]
             if state is not None:
-                cross_scale = (torch.pow(g[:, None], i[None, :] + 1.0) * row_scale).to(dtype)  # [H, C]
-                out = out + (q @ state.to(dtype)) * cross_scale[None, :, :, None]
+                out = out + (q @ state.to(dtype)) * t["cross_scale"][None, :, :, None]
             o = self._normalise(out)
             new_state = None
             if return_state:
-                k_decay = torch.pow(g[:, None], (c - 1.0) - i[None, :]).to(dtype)  # gamma^(C-1-j) [H, C]
-                new_state = (k * k_decay[None, :, :, None]).transpose(-1, -2) @ v1  # [B, H, d_k, d_v+1]
+                new_state = (k * t["k_decay"][None, :, :, None]).transpose(-1, -2) @ v1  # [B, H, d_k, d_v+1]
                 if state is not None:
-                    new_state = new_state + state.to(dtype) * torch.pow(g, float(c)).to(dtype)[None, :, None, None]
+                    new_state = new_state + state.to(dtype) * t["state_decay"][None, :, None, None]
         return self._finish(x, o.to(x.dtype)), new_state
 
     def forward_recurrent(self, x: Tensor, positions: Tensor, state: Tensor | None) -> tuple[Tensor, Tensor]:
@@ -398,7 +439,9 @@ __all__ = [
     "expected_tensor_shapes",
     "param_count",
     "rotate",
+    "rotate_with",
     "rotation_frequencies",
+    "rotation_tables",
 ]
 
 # Registers the MoE FFN under "moe" (ADR 0002); imported last because moe.py builds on the classes above.

@@ -160,6 +160,12 @@ def parameter_groups(model: nn.Module, weight_decay: float) -> list[dict[str, An
     return [g for g in groups if g["params"]]
 
 
+def fused_adamw_supported(device: torch.device) -> bool:
+    """AdamW's fused kernel (one pass over param, grad and both moments) exists for CPU and CUDA; elsewhere the
+    per-tensor loop runs. Same update rule: on the bench model it is several times faster than the loop on CPU."""
+    return device.type in ("cpu", "cuda")
+
+
 def lm_loss(logits: Tensor, targets: Tensor) -> Tensor:
     """Mean next-token cross-entropy (targets are already shifted), computed in fp32."""
     return F.cross_entropy(logits.float().reshape(-1, logits.shape[-1]), targets.reshape(-1))
@@ -358,6 +364,7 @@ class Trainer:
             lr=job.learning_rate,
             betas=(job.adam_beta1, job.adam_beta2),
             eps=job.adam_eps,
+            fused=fused_adamw_supported(self.rt.device),
         )
         self.scheduler = torch.optim.lr_scheduler.LambdaLR(
             self.optimizer, lambda i: lr_factor(i + 1, job.warmup_steps, job.max_steps, job.min_lr_ratio)
