@@ -45,6 +45,7 @@ export type {
 } from './event-store.port';
 export { deleteTopics, dlqTopic, type EnsureTopicsOptions, ensureTopics } from './kafka-topics';
 export { type LeaseDocument, MongoLease } from './lease';
+export { isDuplicateKeyError } from './mongo-errors';
 export {
   type CommitDocument,
   MongoEventStore,

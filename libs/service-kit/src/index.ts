@@ -1,6 +1,13 @@
 export { bootstrapService, type RunningService, runService, type ServiceDefinition } from './bootstrap';
 export { type DependencyName, dependencyChecks, KafkaCheck, MongoCheck, PostgresCheck, RedisCheck } from './checks';
 export {
+  type EventSourcingOptions,
+  eventSourcingProviders,
+  KAFKA,
+  MONGO_CONNECTION,
+  OUTBOX_RELAY,
+} from './event-sourcing/event-sourcing.providers';
+export {
   decodeErrorDetail,
   ERROR_CODE_KEY,
   ERROR_DETAIL_KEY,
@@ -17,6 +24,7 @@ export {
 export { type GrpcContract, GrpcEndpoint } from './grpc/grpc-server';
 export { HealthController } from './http/health.controller';
 export { liveness, readinessResponse } from './http/health-responses';
+export { kafkaClient } from './kafka/kafka-client';
 export { SERVICE_CONFIG, SERVICE_LOGGER, SERVICE_NAME, ServiceKitModule } from './kit.module';
 export { type ConnectMongoOptions, connectMongo, mongoDb } from './mongo/connect-mongo';
 export { type DependencyCheck, describeError, TimeoutError, withTimeout } from './readiness/dependency-check';

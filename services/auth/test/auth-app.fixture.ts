@@ -1,14 +1,13 @@
 // An auth service in-process for integration tests: real MongoDB (a throw-away database), Redis (a unique key
 // prefix), Kafka (a unique topic), and a grpc-js client on a private port. close() removes all three.
 import { randomBytes } from 'node:crypto';
-import { credentials, loadPackageDefinition, Metadata, type ServiceError } from '@grpc/grpc-js';
 import { NestFactory } from '@nestjs/core';
 import { type MicroserviceOptions, Transport } from '@nestjs/microservices';
 import { loadConfig, type NeuroForgeConfig } from '@neuroforge/config';
-import { grpcPackageOptions, loadGrpcPackageDefinition } from '@neuroforge/contracts';
+import { grpcPackageOptions } from '@neuroforge/contracts';
 import { deleteTopics } from '@neuroforge/events';
 import { createLogger, Readiness, ServiceKitModule } from '@neuroforge/service-kit';
-import { freePort } from '@neuroforge/service-kit/testing';
+import { freePort, GrpcTestClient } from '@neuroforge/service-kit/testing';
 import { Kafka, logLevel } from 'kafkajs';
 import { AuthModule } from '../src/auth.module';
 import { AuthInfrastructure } from '../src/infrastructure/auth-infrastructure';
@@ -24,8 +23,6 @@ export interface AuthApp {
   call<T = Record<string, unknown>>(method: string, request: object, metadata?: Record<string, string>): Promise<T>;
   close(): Promise<void>;
 }
-
-type Unary = (req: object, md: Metadata, cb: (err: ServiceError | null, res: unknown) => void) => void;
 
 export async function startAuthApp(env: Record<string, string> = {}): Promise<AuthApp> {
   const id = randomBytes(5).toString('hex');
@@ -56,9 +53,7 @@ export async function startAuthApp(env: Record<string, string> = {}): Promise<Au
   });
   await app.listen();
   const infra = app.get(AuthInfrastructure, { strict: false });
-  // biome-ignore lint/suspicious/noExplicitAny: grpc-js package objects are untyped
-  const pkg = loadPackageDefinition(loadGrpcPackageDefinition('auth')) as any;
-  const client = new pkg.neuroforge.auth.v1.AuthService(url, credentials.createInsecure());
+  const client = new GrpcTestClient('auth', url);
   const kafka = new Kafka({
     clientId: `nf-test-auth-${id}`,
     brokers: config.stack.kafka_brokers,
@@ -72,13 +67,7 @@ export async function startAuthApp(env: Record<string, string> = {}): Promise<Au
     redisPrefix,
     infra,
     kafka,
-    call<T>(method: string, request: object, metadata: Record<string, string> = {}) {
-      const md = new Metadata();
-      for (const [k, v] of Object.entries(metadata)) md.set(k, v);
-      return new Promise<T>((resolve, reject) => {
-        (client[method] as Unary).call(client, request, md, (err, res) => (err ? reject(err) : resolve(res as T)));
-      });
-    },
+    call: (method, request, metadata) => client.call(method, request, metadata),
     async close() {
       client.close();
       const keys = await infra.redis.keys(`${redisPrefix}*`);

@@ -2,16 +2,19 @@
 // for tests (topic, consumer group, start-up seeding); everything else comes from the service configuration.
 import { type DynamicModule, Module, type Provider } from '@nestjs/common';
 import type { NeuroForgeConfig } from '@neuroforge/config';
-import { EventConsumer, MongoEventStore, OutboxRelay } from '@neuroforge/events';
+import { EventConsumer } from '@neuroforge/events';
 import {
-  connectMongo,
+  eventSourcingProviders,
   GRPC_ERROR_MAPPING,
+  KAFKA,
   type Logger,
+  MONGO_CONNECTION,
   mongoDb,
+  OUTBOX_RELAY,
   SERVICE_CONFIG,
   SERVICE_LOGGER,
 } from '@neuroforge/service-kit';
-import { Kafka, logLevel } from 'kafkajs';
+import type { Kafka } from 'kafkajs';
 import type { Connection } from 'mongoose';
 import { AliasClaims } from './application/alias-claims';
 import { CreateModelHandler } from './application/create-model/create-model.handler';
@@ -48,62 +51,24 @@ import {
   type ResolvedRegistryOptions,
   resolveRegistryOptions,
 } from './infrastructure/registry-options';
-import {
-  KAFKA,
-  MONGO_CONNECTION,
-  OUTBOX_RELAY,
-  READ_MODEL_CONSUMER,
-  RegistryRuntime,
-} from './infrastructure/registry-runtime';
+import { READ_MODEL_CONSUMER, RegistryRuntime } from './infrastructure/registry-runtime';
 import { MODELS_GRPC_ERRORS } from './interface/grpc/grpc-errors';
 import { ModelsGrpcController } from './interface/grpc/models.grpc.controller';
 
 const MODELS_PROJECTION = Symbol('MODELS_PROJECTION');
+const REGISTRY_TOPIC = Symbol('REGISTRY_TOPIC');
 const SERVICE = 'model-registry';
 
 function infrastructure(): Provider[] {
   return [
-    {
-      provide: MONGO_CONNECTION,
-      inject: [SERVICE_CONFIG],
-      useFactory: (config: NeuroForgeConfig) => connectMongo(config.stack, { appName: `neuroforge-${SERVICE}` }),
-    },
-    {
-      provide: KAFKA,
-      inject: [SERVICE_CONFIG],
-      useFactory: (config: NeuroForgeConfig) =>
-        new Kafka({
-          clientId: `${config.stack.kafka_client_id}-${SERVICE}`,
-          brokers: config.stack.kafka_brokers,
-          logLevel: logLevel.ERROR,
-        }),
-    },
-    {
-      provide: MODEL_EVENT_STORE,
-      inject: [MONGO_CONNECTION],
-      useFactory: async (connection: Connection) => {
-        const store = new MongoEventStore(connection, {
-          service: SERVICE,
-          context: MODELS_CONTEXT,
-          collection: COLLECTIONS.events,
-          countersCollection: COLLECTIONS.counters,
-        });
-        await store.init();
-        return store;
-      },
-    },
-    {
-      provide: OUTBOX_RELAY,
-      inject: [MODEL_EVENT_STORE, KAFKA, REGISTRY_OPTIONS, SERVICE_LOGGER],
-      useFactory: (store: MongoEventStore, kafka: Kafka, options: ResolvedRegistryOptions, logger: Logger) =>
-        new OutboxRelay({
-          store,
-          kafka,
-          topic: options.topic,
-          leaseCollection: COLLECTIONS.leases,
-          onError: (error) => logger.warn({ err: error }, 'outbox relay round failed'),
-        }),
-    },
+    { provide: REGISTRY_TOPIC, inject: [REGISTRY_OPTIONS], useFactory: (o: ResolvedRegistryOptions) => o.topic },
+    ...eventSourcingProviders({
+      service: SERVICE,
+      context: MODELS_CONTEXT,
+      eventStore: MODEL_EVENT_STORE,
+      topic: REGISTRY_TOPIC,
+      collections: { events: COLLECTIONS.events, counters: COLLECTIONS.counters, outboxLeases: COLLECTIONS.leases },
+    }),
     { provide: OUTBOX_SIGNAL, useExisting: OUTBOX_RELAY },
     {
       provide: MODELS_PROJECTION,

@@ -8,14 +8,19 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { status } from '@grpc/grpc-js';
 import { fromKafkaMessage, rebuildProjection } from '@neuroforge/events';
 import { loadModel } from '@neuroforge/ml';
-import { decodeErrorDetail, ERROR_DETAIL_KEY, errorCodeOf as errorCode } from '@neuroforge/service-kit';
+import {
+  decodeErrorDetail,
+  ERROR_DETAIL_KEY,
+  errorCodeOf as errorCode,
+  MONGO_CONNECTION,
+} from '@neuroforge/service-kit';
+import { eventually } from '@neuroforge/service-kit/testing';
 import type { Connection } from 'mongoose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EnsureDefaultModelHandler } from '../src/application/ensure-default-model/ensure-default-model.handler';
 import { modelsProjection } from '../src/infrastructure/read-model/models.projection';
-import { MONGO_CONNECTION } from '../src/infrastructure/registry-runtime';
 import { MODELS_PROJECTION } from '../src/model-registry.module';
-import { eventually, type RunningRegistry, startRegistry, uniqueName } from './registry.fixture';
+import { type RunningRegistry, startRegistry, uniqueName } from './registry.fixture';
 
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 const upload = { source: 'LINEAGE_SOURCE_UPLOAD', trainingJobId: '', datasetSha256: '', baseModel: '' };

@@ -6,16 +6,14 @@ import { hostname } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
 import { type DynamicModule, Module, type Provider } from '@nestjs/common';
 import { grpcAddress, type NeuroForgeConfig } from '@neuroforge/config';
-import { MongoEventStore, OutboxRelay } from '@neuroforge/events';
 import {
-  connectMongo,
+  eventSourcingProviders,
   GRPC_ERROR_MAPPING,
-  type Logger,
+  MONGO_CONNECTION,
   mongoDb,
+  OUTBOX_RELAY,
   SERVICE_CONFIG,
-  SERVICE_LOGGER,
 } from '@neuroforge/service-kit';
-import { Kafka, logLevel } from 'kafkajs';
 import type { Connection } from 'mongoose';
 import { DatasetRepository } from './application/dataset.repository';
 import { JobRepository } from './application/job.repository';
@@ -49,7 +47,7 @@ import {
   type TrainingModuleOptions,
   trainingTopic,
 } from './infrastructure/training-options';
-import { KAFKA, MONGO_CONNECTION, OUTBOX_RELAY, TrainingRuntime } from './infrastructure/training-runtime';
+import { TrainingRuntime } from './infrastructure/training-runtime';
 import { TRAINING_GRPC_ERRORS } from './interface/grpc/grpc-errors';
 import { TrainingGrpcController } from './interface/grpc/training.grpc.controller';
 
@@ -83,47 +81,13 @@ function providers(options: TrainingModuleOptions): Provider[] {
   return [
     { provide: TRAINING_OPTIONS, useValue: options },
     { provide: TRAINING_TOPIC, useValue: trainingTopic(options) },
-    {
-      provide: MONGO_CONNECTION,
-      inject: [SERVICE_CONFIG],
-      useFactory: (config: NeuroForgeConfig) => connectMongo(config.stack, { appName: `neuroforge-${SERVICE}` }),
-    },
-    {
-      provide: KAFKA,
-      inject: [SERVICE_CONFIG],
-      useFactory: (config: NeuroForgeConfig) =>
-        new Kafka({
-          clientId: `${config.stack.kafka_client_id}-${SERVICE}`,
-          brokers: config.stack.kafka_brokers,
-          logLevel: logLevel.ERROR,
-        }),
-    },
-    {
-      provide: TRAINING_EVENT_STORE,
-      inject: [MONGO_CONNECTION],
-      useFactory: async (connection: Connection) => {
-        const store = new MongoEventStore(connection, {
-          service: SERVICE,
-          context: TRAINING_CONTEXT,
-          collection: COLLECTIONS.events,
-          countersCollection: COLLECTIONS.counters,
-        });
-        await store.init();
-        return store;
-      },
-    },
-    {
-      provide: OUTBOX_RELAY,
-      inject: [TRAINING_EVENT_STORE, KAFKA, TRAINING_TOPIC, SERVICE_LOGGER],
-      useFactory: (store: MongoEventStore, kafka: Kafka, topic: string, logger: Logger) =>
-        new OutboxRelay({
-          store,
-          kafka,
-          topic,
-          leaseCollection: COLLECTIONS.outboxLeases,
-          onError: (error) => logger.warn({ err: error }, 'outbox relay round failed'),
-        }),
-    },
+    ...eventSourcingProviders({
+      service: SERVICE,
+      context: TRAINING_CONTEXT,
+      eventStore: TRAINING_EVENT_STORE,
+      topic: TRAINING_TOPIC,
+      collections: COLLECTIONS,
+    }),
     { provide: OUTBOX_SIGNAL, useExisting: OUTBOX_RELAY },
     {
       provide: JOBS_VIEW,

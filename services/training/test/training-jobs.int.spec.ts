@@ -4,18 +4,21 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { status } from '@grpc/grpc-js';
-import { errorCodeOf as code, decodeErrorDetail, ERROR_DETAIL_KEY } from '@neuroforge/service-kit';
-import { ensureBuilt, ServiceProcess } from '@neuroforge/service-kit/testing';
-import mongoose from 'mongoose';
+import { errorCodeOf as code, connectMongo, decodeErrorDetail, ERROR_DETAIL_KEY } from '@neuroforge/service-kit';
+import {
+  dropMongoDatabase,
+  ensureBuilt,
+  eventually,
+  GrpcTestClient,
+  ServiceProcess,
+} from '@neuroforge/service-kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   corpusSample,
   createStack,
-  eventually,
   type RunningTraining,
   startTraining,
   TINY_MODEL,
-  TrainingClient,
   type TrainingStack,
   tinyTraining,
   uniqueName,
@@ -24,7 +27,7 @@ import {
 let stack: TrainingStack;
 let training: RunningTraining;
 let registry: ServiceProcess;
-let registryClient: TrainingClient;
+let registryClient: GrpcTestClient;
 let registryDb: string;
 let datasetId: string;
 
@@ -39,7 +42,7 @@ beforeAll(async () => {
     NEUROFORGE_STACK__TRACING_ENABLED: 'false',
   });
   await registry.waitForReady(200, 150_000);
-  registryClient = new TrainingClient(registry.grpcAddress, 'models');
+  registryClient = new GrpcTestClient('models', registry.grpcAddress);
   training = await startTraining(stack, { registryAddress: registry.grpcAddress });
   const registered = await training.client.call('registerDataset', {
     name: 'alice',
@@ -53,11 +56,7 @@ afterAll(async () => {
   await training?.stop();
   registryClient?.close();
   await registry?.stop();
-  if (registryDb) {
-    const connection = await mongoose.createConnection(`mongodb://127.0.0.1:27017/${registryDb}`).asPromise();
-    await connection.dropDatabase();
-    await connection.close();
-  }
+  if (registryDb) await dropMongoDatabase(`mongodb://127.0.0.1:27017/${registryDb}`);
   await stack?.cleanup();
 }, 120_000);
 
@@ -109,7 +108,10 @@ describe('training jobs over gRPC', () => {
     expect(aliased.version.version).toBe(1);
 
     // Progress was throttled through the outbox: fewer events than steps, all published.
-    const connection = await mongoose.createConnection(`mongodb://127.0.0.1:27017/${stack.dbName}`).asPromise();
+    const connection = await connectMongo({
+      mongo_url: `mongodb://127.0.0.1:27017/${stack.dbName}`,
+      mongo_pool_size: 2,
+    });
     const events = connection.collection('training_events');
     try {
       // In stream order: FerretDB returns documents in storage order, which updates (marking published) reshuffle.

@@ -1,6 +1,7 @@
 // Recovery with real worker processes: a worker killed with SIGKILL is noticed when its lease expires and the job
 // resumes from its last checkpoint on another worker; a service that dies mid-job has its jobs recovered by the
 // next instance the same way.
+import { eventually } from '@neuroforge/service-kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JobRepository as JobRepositoryToken } from '../src/application/job.repository';
 import { TRAINING_EVENT_STORE } from '../src/application/ports/job-store.port';
@@ -8,7 +9,6 @@ import {
   checkpointStep,
   corpusSample,
   createStack,
-  eventually,
   type RunningTraining,
   startTraining,
   TINY_MODEL,

@@ -6,24 +6,15 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  type Client,
-  type ClientReadableStream,
-  credentials,
-  loadPackageDefinition,
-  Metadata,
-  type ServiceError,
-} from '@grpc/grpc-js';
 import type { INestMicroservice } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Transport } from '@nestjs/microservices';
 import { loadConfig } from '@neuroforge/config';
-import { grpcPackageOptions, loadGrpcPackageDefinition } from '@neuroforge/contracts';
+import { grpcPackageOptions } from '@neuroforge/contracts';
 import { deleteTopics } from '@neuroforge/events';
 import { createLogger, Readiness, ServiceKitModule } from '@neuroforge/service-kit';
-import { freePort, REPO_ROOT } from '@neuroforge/service-kit/testing';
+import { dropMongoDatabase, freePort, GrpcTestClient, REPO_ROOT } from '@neuroforge/service-kit/testing';
 import { Kafka, logLevel } from 'kafkajs';
-import mongoose from 'mongoose';
 import type { PoolSettings } from '../src/application/worker-pool/pool-settings';
 import { WorkerPool } from '../src/application/worker-pool/worker-pool';
 import { TrainingModule } from '../src/training.module';
@@ -76,9 +67,7 @@ export async function createStack(env: Record<string, string> = {}): Promise<Tra
         logLevel: logLevel.NOTHING,
       });
       await deleteTopics(kafka, [topic, `${topic}.dlq`]).catch(() => undefined);
-      const connection = await mongoose.createConnection(`mongodb://127.0.0.1:27017/${dbName}`).asPromise();
-      await connection.dropDatabase();
-      await connection.close();
+      await dropMongoDatabase(`mongodb://127.0.0.1:27017/${dbName}`);
       await rm(artifactDir, { recursive: true, force: true });
     },
   };
@@ -142,60 +131,16 @@ export async function startTraining(
   };
 }
 
-type Unary = (
-  request: unknown,
-  metadata: Metadata,
-  callback: (error: ServiceError | null, response: unknown) => void,
-) => void;
-
-/** TrainingService (or, with 'models', the model registry) over plain grpc-js. */
-export class TrainingClient {
-  private readonly client: Client & Record<string, Unary>;
-
-  constructor(address: string, context: 'training' | 'models' = 'training') {
-    const loaded = loadPackageDefinition(loadGrpcPackageDefinition(context)) as unknown as {
-      neuroforge: Record<string, { v1: Record<string, new (address: string, creds: unknown) => Client> }>;
-    };
-    const name = context === 'training' ? 'TrainingService' : 'ModelRegistryService';
-    const Service = loaded.neuroforge[context]?.v1[name];
-    if (!Service) throw new Error(`no ${name}`);
-    this.client = new Service(address, credentials.createInsecure()) as Client & Record<string, Unary>;
-  }
-
-  // biome-ignore lint/suspicious/noExplicitAny: responses are checked field by field in the tests
-  call(method: string, request: object): Promise<any> {
-    return new Promise((resolve, reject) => {
-      const fn = this.client[method];
-      if (!fn) throw new Error(`no RPC ${method}`);
-      fn.call(this.client, request, new Metadata(), (error, response) => (error ? reject(error) : resolve(response)));
-    });
-  }
-
-  async failure(method: string, request: object): Promise<ServiceError> {
-    try {
-      await this.call(method, request);
-    } catch (error) {
-      return error as ServiceError;
-    }
-    throw new Error(`${method} was expected to fail`);
+/** TrainingService over plain grpc-js, plus WatchJob as one promise. */
+export class TrainingClient extends GrpcTestClient {
+  constructor(address: string) {
+    super('training', address);
   }
 
   /** Every message of a WatchJob stream until it ends. */
   // biome-ignore lint/suspicious/noExplicitAny: checked field by field
   watch(jobId: string): Promise<any[]> {
-    const stream = (this.client as unknown as { watchJob(r: object): ClientReadableStream<unknown> }).watchJob({
-      jobId,
-    });
-    const messages: unknown[] = [];
-    return new Promise((resolve, reject) => {
-      stream.on('data', (m) => messages.push(m));
-      stream.on('end', () => resolve(messages));
-      stream.on('error', reject);
-    });
-  }
-
-  close(): void {
-    this.client.close();
+    return this.stream('watchJob', { jobId });
   }
 }
 
@@ -230,20 +175,4 @@ export async function checkpointStep(artifactDir: string, jobId: string): Promis
   const dir = join(artifactDir, 'training/jobs', jobId, 'out/checkpoints');
   const names = await readdir(dir).catch(() => [] as string[]);
   return Math.max(0, ...names.filter((n) => n.startsWith('step-')).map((n) => Number(n.slice(5))));
-}
-
-export async function eventually<T>(
-  probe: () => Promise<T>,
-  done: (value: T) => boolean,
-  timeoutMs = 30_000,
-  intervalMs = 100,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: T | undefined;
-  while (Date.now() < deadline) {
-    last = await probe();
-    if (done(last)) return last;
-    await new Promise((r) => setTimeout(r, intervalMs));
-  }
-  throw new Error(`condition not met in ${timeoutMs} ms; last value: ${JSON.stringify(last)}`);
 }

@@ -1,5 +1,8 @@
-// Helpers for end-to-end tests that run services as processes. Not imported by production code.
+// Helpers for integration and end-to-end tests of services. Not imported by production code.
+export { eventually } from './eventually';
 export { grpcHealthStatus, reflectionServices } from './grpc-probes';
+export { GrpcTestClient } from './grpc-test-client';
 export { describeServiceLifecycle, type LifecycleExpectations } from './lifecycle-suite';
+export { dropMongoDatabase } from './mongo-database';
 export { PrivateRedis } from './private-redis';
 export { ensureBuilt, freePort, REPO_ROOT, type ServicePorts, ServiceProcess } from './service-process';

@@ -3,9 +3,8 @@
 import type { OnModuleDestroy } from '@nestjs/common';
 import type { NeuroForgeConfig } from '@neuroforge/config';
 import { MongoEventStore, OutboxRelay } from '@neuroforge/events';
-import { connectMongo, type Logger } from '@neuroforge/service-kit';
+import { connectMongo, kafkaClient, type Logger } from '@neuroforge/service-kit';
 import { Redis } from 'ioredis';
-import { Kafka, logLevel } from 'kafkajs';
 import type { Connection } from 'mongoose';
 import type { Outbox } from '../application/ports/event-store.port';
 import { Argon2PasswordHasher } from './argon2-password-hasher';
@@ -44,14 +43,9 @@ export class AuthInfrastructure implements OnModuleDestroy, Outbox {
       accessTokenTtlSeconds: config.auth.access_token_ttl_seconds,
     });
     this.revocations = new RedisRevocationList(redis, options.redisPrefix);
-    const kafka = new Kafka({
-      clientId: `${config.stack.kafka_client_id}-auth`,
-      brokers: config.stack.kafka_brokers,
-      logLevel: logLevel.ERROR,
-    });
     this.relay = new OutboxRelay({
       store,
-      kafka,
+      kafka: kafkaClient(config.stack, 'auth'),
       topic: options.topic,
       onError: (error) => logger.warn({ err: error }, 'outbox relay round failed'),
     });

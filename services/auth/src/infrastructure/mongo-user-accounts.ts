@@ -1,7 +1,7 @@
 import type { Role } from '@neuroforge/auth-policy';
+import { isDuplicateKeyError } from '@neuroforge/events';
 import type { mongo } from 'mongoose';
 import type { UserAccounts, UserView } from '../application/ports/user-accounts.port';
-import { isDuplicateKey } from './mongo-errors';
 
 interface EmailDoc {
   _id: string;
@@ -41,7 +41,7 @@ export class MongoUserAccounts implements UserAccounts {
       await this.emails.insertOne({ _id: email, userId });
       return true;
     } catch (error) {
-      if (isDuplicateKey(error)) return false;
+      if (isDuplicateKeyError(error)) return false;
       throw error;
     }
   }

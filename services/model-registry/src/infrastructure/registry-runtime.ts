@@ -3,15 +3,12 @@
 // stop: default-model retries → consumer → relay → Mongo.
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { type EventConsumer, ensureTopics, type OutboxRelay } from '@neuroforge/events';
-import { type Logger, SERVICE_LOGGER } from '@neuroforge/service-kit';
+import { KAFKA, type Logger, MONGO_CONNECTION, OUTBOX_RELAY, SERVICE_LOGGER } from '@neuroforge/service-kit';
 import type { Kafka } from 'kafkajs';
 import type { Connection } from 'mongoose';
 import { EnsureDefaultModelHandler } from '../application/ensure-default-model/ensure-default-model.handler';
 import { REGISTRY_OPTIONS, type ResolvedRegistryOptions } from './registry-options';
 
-export const MONGO_CONNECTION = Symbol('MONGO_CONNECTION');
-export const KAFKA = Symbol('KAFKA');
-export const OUTBOX_RELAY = Symbol('OUTBOX_RELAY');
 export const READ_MODEL_CONSUMER = Symbol('READ_MODEL_CONSUMER');
 
 const SEED_RETRY_MS = 5000;

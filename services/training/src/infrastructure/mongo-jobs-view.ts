@@ -1,6 +1,7 @@
 // The jobs read model in Mongo: one document per job with the fields the queries filter and sort on, and the
 // snapshot as JSON text (payloads may hold keys or numbers FerretDB refuses as fields). Written after each append,
 // conditional on the stream version, so a late writer never rolls a job back.
+import { isDuplicateKeyError } from '@neuroforge/events';
 import type { mongo } from 'mongoose';
 import type { JobSnapshot } from '../application/job-snapshot';
 import type { JobsPage, JobsView } from '../application/ports/jobs-view.port';
@@ -13,10 +14,6 @@ interface JobDocument {
   createdAt: string;
   pendingRegistration: boolean;
   snapshot: string;
-}
-
-function isDuplicateKey(error: unknown): boolean {
-  return (error as { code?: number }).code === 11000;
 }
 
 export class MongoJobsView implements JobsView {
@@ -44,7 +41,7 @@ export class MongoJobsView implements JobsView {
       );
     } catch (error) {
       // A newer version is already there (the upsert collided with it): nothing to do.
-      if (!isDuplicateKey(error)) throw error;
+      if (!isDuplicateKeyError(error)) throw error;
     }
   }
 

@@ -5,17 +5,13 @@
 // relay → registry client → Mongo.
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { dlqTopic, ensureTopics, type OutboxRelay } from '@neuroforge/events';
-import { type Logger, SERVICE_LOGGER } from '@neuroforge/service-kit';
+import { KAFKA, type Logger, MONGO_CONNECTION, OUTBOX_RELAY, SERVICE_LOGGER } from '@neuroforge/service-kit';
 import type { Kafka } from 'kafkajs';
 import type { Connection } from 'mongoose';
 import { MODEL_REGISTRY } from '../application/ports/model-registry.port';
 import { WorkerPool } from '../application/worker-pool/worker-pool';
 import type { GrpcModelRegistry } from './grpc-model-registry';
 import { TRAINING_TOPIC } from './tokens';
-
-export const MONGO_CONNECTION = Symbol('MONGO_CONNECTION');
-export const KAFKA = Symbol('KAFKA');
-export const OUTBOX_RELAY = Symbol('OUTBOX_RELAY');
 
 @Injectable()
 export class TrainingRuntime implements OnApplicationBootstrap, OnModuleDestroy {

@@ -1,5 +1,6 @@
 // Alias reservations in Mongo: one document per alias (`_id` = alias), so the unique `_id` index is what makes an
 // alias belong to one model at a time.
+import { isDuplicateKeyError } from '@neuroforge/events';
 import type { mongo } from 'mongoose';
 import type { AliasRegistry } from '../../application/ports/alias-registry.port';
 import { modelErrors } from '../../domain/model.errors';
@@ -44,7 +45,7 @@ export class MongoAliasRegistry implements AliasRegistry {
         await this.aliases.insertOne({ _id: alias, modelName, claimedAt: new Date() });
         return true;
       } catch (error) {
-        if ((error as { code?: unknown }).code !== 11000) throw error;
+        if (!isDuplicateKeyError(error)) throw error;
       }
       const current = await this.aliases.findOne({ _id: alias });
       if (!current) continue; // released in between: try to insert again
