@@ -63,6 +63,7 @@ const training = {
     max: 64,
   }),
   python: str('python3', 'Python interpreter used to start workers (e.g. the virtual environment’s python).'),
+  torch_threads: int(0, 'CPU threads per PyTorch worker (0: PyTorch’s default, one per core).', { min: 0, max: 256 }),
 } satisfies Tree;
 
 const inference = {

@@ -72,7 +72,7 @@ function poolSettings(config: NeuroForgeConfig, options: TrainingModuleOptions):
     seqLenCap: 256,
     device,
     seed: config.system.seed,
-    torchThreads: Number(process.env.NEUROFORGE_TORCH_THREADS ?? 0) || 0,
+    torchThreads: config.training.torch_threads,
     ...options.pool,
   };
 }
