@@ -2,10 +2,14 @@
 // pgvector, encoders on the engine, re-embedding when a followed model alias moves.
 import { Module } from '@nestjs/common';
 import type { NeuroForgeConfig } from '@neuroforge/config';
-import { MongoEventStore, OutboxRelay } from '@neuroforge/events';
-import { type Logger, SERVICE_CONFIG, SERVICE_LOGGER } from '@neuroforge/service-kit';
-import { Kafka, logLevel } from 'kafkajs';
-import mongoose, { type Connection } from 'mongoose';
+import {
+  eventSourcingProviders,
+  GRPC_ERROR_MAPPING,
+  type Logger,
+  OUTBOX_RELAY,
+  SERVICE_CONFIG,
+  SERVICE_LOGGER,
+} from '@neuroforge/service-kit';
 import { CollectionStream } from './application/collection-stream';
 import { CollectionQueriesHandler } from './application/collections/collection-queries.handler';
 import { CreateCollectionHandler } from './application/collections/create-collection.handler';
@@ -19,14 +23,23 @@ import { VECTOR_STORE } from './application/ports/vector-store.port';
 import { ReembedCollectionsJob } from './application/reembed/reembed-collections.job';
 import { SearchHandler } from './application/search/search.handler';
 import { EMBEDDINGS_CONTEXT } from './domain/collection.events';
-import { EmbeddingsRuntime, KAFKA, MONGO_CONNECTION, OUTBOX_RELAY } from './infrastructure/embeddings-runtime';
-import { EMBEDDINGS_SETTINGS, type EmbeddingsSettings, embeddingsSettings } from './infrastructure/embeddings-settings';
+import { EmbeddingsRuntime } from './infrastructure/embeddings-runtime';
+import {
+  EMBEDDINGS_SETTINGS,
+  type EmbeddingsSettings,
+  embeddingsSettings,
+  eventSourcingCollections,
+} from './infrastructure/embeddings-settings';
 import { EngineEmbeddingModels } from './infrastructure/models/engine-embedding-models';
 import { LocalFolderSource, parseModelDirs } from './infrastructure/models/local-folder-source';
 import { RegistryModelSource } from './infrastructure/models/registry-model-source';
 import { PgVectorStore } from './infrastructure/postgres/pg-vector-store';
 import { EmbeddingsGrpcController } from './interface/grpc/embeddings.grpc.controller';
+import { EMBEDDINGS_GRPC_ERRORS } from './interface/grpc/grpc-errors';
 import { ModelEventsConsumer } from './interface/model-events.consumer';
+
+const SERVICE = 'embeddings';
+const EVENTS_TOPIC = Symbol('EVENTS_TOPIC');
 
 @Module({
   controllers: [EmbeddingsGrpcController],
@@ -36,44 +49,14 @@ import { ModelEventsConsumer } from './interface/model-events.consumer';
       inject: [SERVICE_CONFIG],
       useFactory: (config: NeuroForgeConfig) => embeddingsSettings(config),
     },
-    {
-      provide: MONGO_CONNECTION,
-      inject: [EMBEDDINGS_SETTINGS],
-      useFactory: (s: EmbeddingsSettings) =>
-        mongoose.createConnection(s.mongoUrl, { serverSelectionTimeoutMS: 5000 }).asPromise(),
-    },
-    {
-      provide: KAFKA,
-      inject: [EMBEDDINGS_SETTINGS],
-      useFactory: (s: EmbeddingsSettings) =>
-        new Kafka({ clientId: s.kafkaClientId, brokers: [...s.kafkaBrokers], logLevel: logLevel.ERROR }),
-    },
-    {
-      provide: EVENT_STORE,
-      inject: [MONGO_CONNECTION, EMBEDDINGS_SETTINGS],
-      useFactory: async (connection: Connection, s: EmbeddingsSettings) => {
-        const store = new MongoEventStore(connection, {
-          service: 'embeddings',
-          context: EMBEDDINGS_CONTEXT,
-          collection: `${s.mongoPrefix}events`,
-          countersCollection: `${s.mongoPrefix}counters`,
-        });
-        await store.init();
-        return store;
-      },
-    },
-    {
-      provide: OUTBOX_RELAY,
-      inject: [EVENT_STORE, KAFKA, EMBEDDINGS_SETTINGS, SERVICE_LOGGER],
-      useFactory: (store: MongoEventStore, kafka: Kafka, s: EmbeddingsSettings, log: Logger) =>
-        new OutboxRelay({
-          store,
-          kafka,
-          topic: s.eventsTopic,
-          leaseCollection: `${s.mongoPrefix}leases`,
-          onError: (error) => log.warn({ err: error }, 'outbox relay round failed'),
-        }),
-    },
+    { provide: EVENTS_TOPIC, inject: [EMBEDDINGS_SETTINGS], useFactory: (s: EmbeddingsSettings) => s.eventsTopic },
+    ...eventSourcingProviders({
+      service: SERVICE,
+      context: EMBEDDINGS_CONTEXT,
+      eventStore: EVENT_STORE,
+      topic: EVENTS_TOPIC,
+      collections: eventSourcingCollections(),
+    }),
     { provide: OUTBOX_SIGNAL, useExisting: OUTBOX_RELAY },
     {
       provide: VECTOR_STORE,
@@ -97,6 +80,7 @@ import { ModelEventsConsumer } from './interface/model-events.consumer';
           },
         ),
     },
+    { provide: GRPC_ERROR_MAPPING, useValue: EMBEDDINGS_GRPC_ERRORS },
     CollectionStream,
     EmbedHandler,
     CreateCollectionHandler,

@@ -1,6 +1,6 @@
 // Test support: the embeddings service in-process on private ports against the local stack, with tiny
 // seeded-random RetNets in local folders (`tiny` versions 1 and 2, 32 dimensions; `wide` version 1, 64), its own
-// PostgreSQL schema, Mongo collections and Kafka topics, all removed by close().
+// PostgreSQL schema, MongoDB database and Kafka topics, all removed by close().
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -16,9 +16,8 @@ import { type embeddings, grpcPackageOptions, loadGrpcPackageDefinition } from '
 import { deleteTopics, type EventEnvelope, ensureTopics, toKafkaMessage } from '@neuroforge/events';
 import { initRetNetWeights, parseRetNetConfig, saveModel } from '@neuroforge/ml';
 import { bootstrapService, type RunningService } from '@neuroforge/service-kit';
-import { freePort } from '@neuroforge/service-kit/testing';
+import { dropMongoDatabase, freePort } from '@neuroforge/service-kit/testing';
 import { Kafka, logLevel } from 'kafkajs';
-import mongoose from 'mongoose';
 import { Pool } from 'pg';
 import { AppModule } from '../src/app.module';
 import { ReembedCollectionsJob } from '../src/application/reembed/reembed-collections.job';
@@ -120,7 +119,7 @@ export async function startEmbeddings(env: Record<string, string> = {}): Promise
   const modelsTopic = `nf-test-emb-models-${id}`;
   const eventsTopic = `nf-test-emb-events-${id}`;
   const schema = `nf_test_emb_${id}`;
-  const mongoPrefix = `nf_test_emb_${id}_`;
+  const mongoUrl = `mongodb://127.0.0.1:27017/nf_test_emb_${id}`;
   const kafka = new Kafka({ clientId: `nf-test-emb-${id}`, brokers: ['127.0.0.1:9092'], logLevel: logLevel.ERROR });
   await ensureTopics(kafka, [modelsTopic, eventsTopic]);
   const [grpcPort, metricsPort, closedPort] = [await freePort(), await freePort(), await freePort()];
@@ -128,7 +127,7 @@ export async function startEmbeddings(env: Record<string, string> = {}): Promise
     NF_EMBEDDINGS_MODEL_DIRS: `tiny:1=${v1},tiny:2=${v2},tiny@latest=1,wide:1=${wide}`,
     NF_EMBEDDINGS_DEFAULT_MODEL: 'tiny',
     NF_EMBEDDINGS_PG_SCHEMA: schema,
-    NF_EMBEDDINGS_MONGO_PREFIX: mongoPrefix,
+    NEUROFORGE_STACK__MONGO_URL: mongoUrl,
     NF_EMBEDDINGS_EVENTS_TOPIC: eventsTopic,
     NF_EMBEDDINGS_MODELS_TOPIC: modelsTopic,
     NEUROFORGE_SYSTEM__DEVICE: 'cpu',
@@ -180,11 +179,7 @@ export async function startEmbeddings(env: Record<string, string> = {}): Promise
       const pool = new Pool({ connectionString: 'postgres://postgres@127.0.0.1:5432/neuroforge', max: 1 });
       await pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).catch(() => undefined);
       await pool.end();
-      const mongo = await mongoose.createConnection('mongodb://127.0.0.1:27017/neuroforge').asPromise();
-      for (const c of ['events', 'counters', 'leases']) {
-        await mongo.db?.dropCollection(`${mongoPrefix}${c}`).catch(() => undefined);
-      }
-      await mongo.close();
+      await dropMongoDatabase(mongoUrl).catch(() => undefined);
       await deleteTopics(kafka, [modelsTopic, eventsTopic, `${modelsTopic}.dlq`]).catch(() => undefined);
       await rm(root, { recursive: true, force: true });
     },

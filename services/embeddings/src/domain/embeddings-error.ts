@@ -1,5 +1,5 @@
 // Expected failures of the embeddings service, each with a stable code (`EMBEDDINGS.*`). The gRPC status of a code
-// is decided in one place (interface/grpc-errors.ts); here a failure only says what went wrong and, for bad input,
+// is decided in one place (interface/grpc/grpc-errors.ts); here a failure only says what went wrong and, for bad input,
 // which request field.
 import { DomainError } from '@neuroforge/events';
 

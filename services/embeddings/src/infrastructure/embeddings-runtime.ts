@@ -3,17 +3,13 @@
 // stop: relay → jobs → models → vector store → Mongo.
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { ensureTopics, type OutboxRelay } from '@neuroforge/events';
-import { type Logger, SERVICE_LOGGER } from '@neuroforge/service-kit';
+import { KAFKA, type Logger, MONGO_CONNECTION, OUTBOX_RELAY, SERVICE_LOGGER } from '@neuroforge/service-kit';
 import type { Kafka } from 'kafkajs';
 import type { Connection } from 'mongoose';
 import { EMBEDDING_MODELS, type EmbeddingModels } from '../application/ports/embedding-models.port';
 import { VECTOR_STORE, type VectorStore } from '../application/ports/vector-store.port';
 import { ReembedCollectionsJob } from '../application/reembed/reembed-collections.job';
 import { EMBEDDINGS_SETTINGS, type EmbeddingsSettings } from './embeddings-settings';
-
-export const MONGO_CONNECTION = Symbol('MONGO_CONNECTION');
-export const KAFKA = Symbol('KAFKA');
-export const OUTBOX_RELAY = Symbol('OUTBOX_RELAY');
 
 @Injectable()
 export class EmbeddingsRuntime implements OnApplicationBootstrap, OnModuleDestroy {

@@ -21,10 +21,6 @@ export interface EmbeddingsSettings {
   readonly localModelDirs: string;
   readonly postgresUrl: string;
   readonly pgSchema: string;
-  readonly mongoUrl: string;
-  readonly mongoPrefix: string;
-  readonly kafkaBrokers: readonly string[];
-  readonly kafkaClientId: string;
   readonly eventsTopic: string;
   readonly modelsTopic: string;
   /** Every replica follows model events in its own group (each checks its collections; the job is idempotent). */
@@ -48,10 +44,6 @@ export function embeddingsSettings(config: NeuroForgeConfig, env: NodeJS.Process
     localModelDirs: env.NF_EMBEDDINGS_MODEL_DIRS ?? '',
     postgresUrl: config.stack.postgres_url,
     pgSchema: env.NF_EMBEDDINGS_PG_SCHEMA || 'embeddings',
-    mongoUrl: config.stack.mongo_url,
-    mongoPrefix: env.NF_EMBEDDINGS_MONGO_PREFIX || 'embeddings_',
-    kafkaBrokers: config.stack.kafka_brokers,
-    kafkaClientId: `${config.stack.kafka_client_id}-embeddings`,
     eventsTopic: env.NF_EMBEDDINGS_EVENTS_TOPIC || TOPICS.embeddings,
     modelsTopic: env.NF_EMBEDDINGS_MODELS_TOPIC || TOPICS.models,
     modelsConsumerGroup: `${config.stack.kafka_client_id}-embeddings-${hostname()}-${process.pid}-${Date.now().toString(36)}`,
@@ -61,4 +53,18 @@ export function embeddingsSettings(config: NeuroForgeConfig, env: NodeJS.Process
     maxUpsertDocuments: 1000,
     maxTopK: 1000,
   };
+}
+
+/**
+ * The event store's MongoDB collections (`NF_EMBEDDINGS_MONGO_PREFIX`). Read when the module is defined, not per
+ * bootstrap: the service kit's event-sourcing providers take fixed names. In-process tests use a database of their
+ * own instead of a prefix.
+ */
+export function eventSourcingCollections(env: NodeJS.ProcessEnv = process.env): {
+  events: string;
+  counters: string;
+  outboxLeases: string;
+} {
+  const prefix = env.NF_EMBEDDINGS_MONGO_PREFIX || 'embeddings_';
+  return { events: `${prefix}events`, counters: `${prefix}counters`, outboxLeases: `${prefix}leases` };
 }

@@ -5,8 +5,8 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import type { modelsEvents } from '@neuroforge/contracts';
 import { EventConsumer, type EventEnvelope } from '@neuroforge/events';
-import { type Logger, SERVICE_LOGGER } from '@neuroforge/service-kit';
-import { Kafka, logLevel } from 'kafkajs';
+import { KAFKA, type Logger, SERVICE_LOGGER } from '@neuroforge/service-kit';
+import type { Kafka } from 'kafkajs';
 import { ReembedCollectionsJob } from '../application/reembed/reembed-collections.job';
 import { EMBEDDINGS_SETTINGS, type EmbeddingsSettings } from '../infrastructure/embeddings-settings';
 
@@ -21,12 +21,9 @@ export class ModelEventsConsumer implements OnApplicationBootstrap, OnModuleDest
     @Inject(ReembedCollectionsJob) private readonly job: ReembedCollectionsJob,
     @Inject(EMBEDDINGS_SETTINGS) settings: EmbeddingsSettings,
     @Inject(SERVICE_LOGGER) private readonly log: Logger,
+    // The service's one Kafka client (the kit's kafkaClient); the consumer is its own group member.
+    @Inject(KAFKA) kafka: Kafka,
   ) {
-    const kafka = new Kafka({
-      clientId: `${settings.kafkaClientId}-models`,
-      brokers: [...settings.kafkaBrokers],
-      logLevel: logLevel.NOTHING,
-    });
     this.consumer = new EventConsumer({
       kafka,
       groupId: settings.modelsConsumerGroup,

@@ -1,16 +1,14 @@
-// The one place where failures become gRPC statuses (docs/api/grpc.md, "Errors"): each EMBEDDINGS.* code has one
-// status; the trailing metadata carries `neuroforge-error-code` and `neuroforge-error-detail-bin` (a serialised
-// common.v1.ErrorDetail with the offending field). Anything unexpected is INTERNAL with a generic message; the real
-// error goes to the log.
-import { join } from 'node:path';
-import { Metadata, status } from '@grpc/grpc-js';
-import { RpcException } from '@nestjs/microservices';
-import { PROTO_ROOT } from '@neuroforge/contracts';
-import { loadSync, type Type } from 'protobufjs';
+// The embeddings service's side of the gRPC error mapping (docs/api/grpc.md, "Errors"): which status each
+// EMBEDDINGS.* code gets, and which expected non-domain failures (a collection dropped mid-request, a storage
+// dependency down) become which code. The mechanism (trailing metadata, ErrorDetail, the filter) is the service
+// kit's GrpcErrorFilter.
+import { status } from '@grpc/grpc-js';
+import type { GrpcErrorMapping } from '@neuroforge/service-kit';
 import { EmbeddingsError, type EmbeddingsErrorCode } from '../../domain/embeddings-error';
 import { CollectionMissing } from '../../infrastructure/postgres/pg-vector-store';
 
-export const STATUS_OF: Record<EmbeddingsErrorCode, status> = {
+/** Stable code → gRPC status. A code missing here is a type error. */
+export const STATUS_OF: Readonly<Record<EmbeddingsErrorCode, status>> = {
   'EMBEDDINGS.INVALID_ARGUMENT': status.INVALID_ARGUMENT,
   'EMBEDDINGS.EMPTY_TEXT': status.INVALID_ARGUMENT,
   'EMBEDDINGS.BATCH_TOO_LARGE': status.INVALID_ARGUMENT,
@@ -30,45 +28,19 @@ export const STATUS_OF: Record<EmbeddingsErrorCode, status> = {
 const UNAVAILABLE_ERRORS =
   /ECONNREFUSED|ECONNRESET|ETIMEDOUT|Connection terminated|MongoServerSelectionError|57P0[123]/;
 
-let errorDetailType: Type | undefined;
-
-function errorDetail(): Type {
-  errorDetailType ??= loadSync(join(PROTO_ROOT, 'neuroforge/common/v1/common.proto')).lookupType(
-    'neuroforge.common.v1.ErrorDetail',
-  );
-  return errorDetailType;
-}
-
-/** The EmbeddingsError a failure stands for (INTERNAL when it was not expected). */
-export function asEmbeddingsError(error: unknown): EmbeddingsError {
-  if (error instanceof EmbeddingsError) return error;
+/** The expected failures that are not EmbeddingsErrors; anything else stays unexpected (INTERNAL). */
+export function translateEmbeddingsFailure(error: unknown): EmbeddingsError | undefined {
   if (error instanceof CollectionMissing) return EmbeddingsError.collectionNotFound(error.collection);
   const text = `${(error as { name?: string })?.name ?? ''} ${(error as { code?: string })?.code ?? ''} ${String((error as Error)?.message ?? error)}`;
   if (UNAVAILABLE_ERRORS.test(text)) {
     return new EmbeddingsError('EMBEDDINGS.UNAVAILABLE', 'a storage dependency is not answering; retry shortly');
   }
-  return new EmbeddingsError('EMBEDDINGS.INTERNAL', 'internal error; see the server log');
+  return undefined;
 }
 
-export function toRpcException(error: unknown): RpcException {
-  const e = asEmbeddingsError(error);
-  const metadata = new Metadata();
-  metadata.set('neuroforge-error-code', e.code);
-  const detail = errorDetail();
-  metadata.set(
-    'neuroforge-error-detail-bin',
-    Buffer.from(
-      detail
-        .encode(
-          detail.fromObject({
-            code: e.code,
-            message: e.message,
-            fieldViolations: e.field ? [{ field: e.field, description: e.message }] : [],
-            metadata: {},
-          }),
-        )
-        .finish(),
-    ),
-  );
-  return new RpcException({ code: STATUS_OF[e.code], message: e.message, details: e.message, metadata });
-}
+export const EMBEDDINGS_GRPC_ERRORS: GrpcErrorMapping = {
+  statusByCode: STATUS_OF,
+  internalCode: 'EMBEDDINGS.INTERNAL',
+  internalMessage: 'internal error; see the server log',
+  translate: translateEmbeddingsFailure,
+};
