@@ -40,6 +40,8 @@ nf_phase deps nf_ensure_node_deps
 nf_phase stack bash infra/local/stack.sh up
 # The training workers' Python environment (cached per requirements hash); vitest's parity tests use it too.
 nf_phase python-env bash infra/scripts/python-env.sh
+# Helm, built once from the Go module proxy, for the chart test.
+nf_phase helm bash infra/scripts/helm.sh
 nf_phase build tsc -b tsconfig.build.json
 nf_phase checks checks
 nf_phase vitest unit_and_integration
