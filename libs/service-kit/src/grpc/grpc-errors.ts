@@ -26,6 +26,11 @@ export interface GrpcErrorMapping {
   readonly internalMessage: string;
   /** Turns failures the service expects but does not raise as DomainErrors (a lost race, a dependency down) into its own. */
   readonly translate?: (error: unknown) => DomainError | undefined;
+  /**
+   * Extra trailing metadata of an expected failure, next to the code and the detail: what a client acts on without
+   * decoding the detail, e.g. `retry-after-ms` of an overloaded server.
+   */
+  readonly trailingMetadata?: (error: DomainError) => Readonly<Record<string, string>>;
 }
 
 /** What grpc-js sends for a failed call: status, message and trailing metadata. */
@@ -109,6 +114,9 @@ export function toGrpcError(error: unknown, mapping: GrpcErrorMapping): GrpcErro
       metadata: known ? metadataOf(known) : {},
     }),
   );
+  if (known && mapping.trailingMetadata) {
+    for (const [key, value] of Object.entries(mapping.trailingMetadata(known))) metadata.set(key, value);
+  }
   const grpcStatus = known ? (mapping.statusByCode[known.code] ?? status.INTERNAL) : status.INTERNAL;
   return { code: grpcStatus, message, details: message, metadata };
 }

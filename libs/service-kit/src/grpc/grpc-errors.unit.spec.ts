@@ -102,6 +102,18 @@ describe('toGrpcError', () => {
     expect(toGrpcError(new VersionConflictError('s', 1, 2), MAPPING).code).toBe(status.INTERNAL);
     expect(toGrpcError(new Error('boom'), mapping).code).toBe(status.INTERNAL);
   });
+
+  it('adds the trailing metadata a trailingMetadata hook gives an expected failure, and none to an unexpected one', () => {
+    const mapping: GrpcErrorMapping = {
+      ...MAPPING,
+      trailingMetadata: (e): Record<string, string> => (e.code === 'DEMO.CONFLICT' ? { 'retry-after-ms': '250' } : {}),
+    };
+    const conflict = toGrpcError(new DomainError('DEMO.CONFLICT', 'busy'), mapping);
+    expect(conflict.metadata.get('retry-after-ms')).toEqual(['250']);
+    expect(conflict.metadata.get(ERROR_CODE_KEY)).toEqual(['DEMO.CONFLICT']);
+    expect(toGrpcError(new DomainError('DEMO.NOT_FOUND', 'gone'), mapping).metadata.get('retry-after-ms')).toEqual([]);
+    expect(toGrpcError(new Error('boom'), mapping).metadata.get('retry-after-ms')).toEqual([]);
+  });
 });
 
 describe('errorCodeOf', () => {
