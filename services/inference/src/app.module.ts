@@ -1,6 +1,14 @@
 import { Inject, Injectable, Module, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import type { NeuroForgeConfig } from '@neuroforge/config';
-import { type Logger, SERVICE_CONFIG, SERVICE_LOGGER } from '@neuroforge/service-kit';
+import {
+  GRPC_ERROR_MAPPING,
+  KAFKA,
+  kafkaClient,
+  type Logger,
+  SERVICE_CONFIG,
+  SERVICE_LOGGER,
+} from '@neuroforge/service-kit';
+import type { Kafka } from 'kafkajs';
 import { GenerateHandler } from './application/generate/generate.handler';
 import { ModelServing } from './application/model-serving';
 import { GENERATION_EVENTS } from './application/ports/generation-events.port';
@@ -17,6 +25,7 @@ import { RedisResponseCache } from './infrastructure/redis-response-cache';
 import { RegistryModelSource } from './infrastructure/registry-model-source';
 import { RoutingModelSource } from './infrastructure/routing-model-source';
 import { DefaultModelLoader } from './interface/default-model.loader';
+import { INFERENCE_GRPC_ERRORS } from './interface/grpc-errors';
 import { InferenceGrpcController } from './interface/inference.grpc.controller';
 import { ModelEventsConsumer } from './interface/model-events.consumer';
 import { GENERATE_HANDLER, MODEL_SERVING } from './interface/tokens';
@@ -53,6 +62,12 @@ class InferenceLifecycle implements OnApplicationBootstrap, OnModuleDestroy {
       inject: [SERVICE_CONFIG],
       useFactory: (config: NeuroForgeConfig) => inferenceSettings(config),
     },
+    { provide: GRPC_ERROR_MAPPING, useValue: INFERENCE_GRPC_ERRORS },
+    {
+      provide: KAFKA,
+      inject: [SERVICE_CONFIG],
+      useFactory: (config: NeuroForgeConfig) => kafkaClient(config.stack, 'inference'),
+    },
     { provide: SERVING_METRICS, useFactory: () => new PrometheusServingMetrics() },
     {
       provide: REGISTRY_SOURCE,
@@ -79,9 +94,9 @@ class InferenceLifecycle implements OnApplicationBootstrap, OnModuleDestroy {
     },
     {
       provide: GENERATION_EVENTS,
-      inject: [INFERENCE_SETTINGS, SERVICE_LOGGER],
-      useFactory: (s: InferenceSettings, log: Logger) =>
-        new KafkaGenerationEvents(s.kafkaBrokers, `${s.kafkaClientId}-events`, s.eventsTopic, log),
+      inject: [KAFKA, INFERENCE_SETTINGS, SERVICE_LOGGER],
+      useFactory: (kafka: Kafka, s: InferenceSettings, log: Logger) =>
+        new KafkaGenerationEvents(kafka, s.eventsTopic, log),
     },
     {
       provide: MODEL_SERVING,

@@ -1,50 +1,44 @@
-// The one error type of the inference service: a gRPC status, a stable code and, for bad input, the field.
-// The gRPC controller turns it into status + trailing metadata in one place (interface/grpc-errors.ts).
+// The one error type of the inference service: a stable code (`INFERENCE.*`), the message and, for bad input, the
+// field. Which gRPC status a code gets is decided in one place (interface/grpc-errors.ts).
+import { DomainError } from '@neuroforge/events';
 
-/** gRPC status codes used here (values from the gRPC spec; kept local so the domain imports no transport). */
-export const GrpcStatus = {
-  CANCELLED: 1,
-  INVALID_ARGUMENT: 3,
-  DEADLINE_EXCEEDED: 4,
-  NOT_FOUND: 5,
-  RESOURCE_EXHAUSTED: 8,
-  FAILED_PRECONDITION: 9,
-  INTERNAL: 13,
-  UNAVAILABLE: 14,
-} as const;
-export type GrpcStatusCode = (typeof GrpcStatus)[keyof typeof GrpcStatus];
+export const INFERENCE_ERROR_CODES = [
+  'INFERENCE.INVALID_ARGUMENT',
+  'INFERENCE.INVALID_MEDIA',
+  'INFERENCE.OVERLOADED',
+  'INFERENCE.MODEL_NOT_FOUND',
+  'INFERENCE.MODEL_UNAVAILABLE',
+  'INFERENCE.DEADLINE_EXCEEDED',
+  'INFERENCE.CANCELLED',
+  'INFERENCE.INTERNAL',
+] as const;
 
-export class InferenceError extends Error {
+export type InferenceErrorCode = (typeof INFERENCE_ERROR_CODES)[number];
+
+export class InferenceError extends DomainError {
   constructor(
-    readonly status: GrpcStatusCode,
     /** Stable `INFERENCE.REASON` code; also the metric label of the failure. */
-    readonly code: string,
+    override readonly code: InferenceErrorCode,
     message: string,
     readonly field?: string,
     /** Extra trailing metadata, e.g. `retry-after-ms`. */
     readonly metadata: Readonly<Record<string, string>> = {},
   ) {
-    super(message);
+    super(code, message, { ...(field ? { field } : {}), ...metadata });
     this.name = 'InferenceError';
   }
 
   static invalidArgument(field: string, description: string): InferenceError {
-    return new InferenceError(
-      GrpcStatus.INVALID_ARGUMENT,
-      'INFERENCE.INVALID_ARGUMENT',
-      `${field} ${description}`,
-      field,
-    );
+    return new InferenceError('INFERENCE.INVALID_ARGUMENT', `${field} ${description}`, field);
   }
 
   /** Media bytes the engine cannot use (not an image, truncated WAV, wrong sample rate…); names the chunk. */
   static invalidMedia(field: string, reason: string): InferenceError {
-    return new InferenceError(GrpcStatus.INVALID_ARGUMENT, 'INFERENCE.INVALID_MEDIA', `${field}: ${reason}`, field);
+    return new InferenceError('INFERENCE.INVALID_MEDIA', `${field}: ${reason}`, field);
   }
 
   static overloaded(retryAfterMs: number, queued: number): InferenceError {
     return new InferenceError(
-      GrpcStatus.RESOURCE_EXHAUSTED,
       'INFERENCE.OVERLOADED',
       `the model's queue is full (${queued} requests waiting); retry after about ${retryAfterMs} ms`,
       undefined,
@@ -53,26 +47,21 @@ export class InferenceError extends Error {
   }
 
   static modelNotFound(ref: string, why: string): InferenceError {
-    return new InferenceError(GrpcStatus.NOT_FOUND, 'INFERENCE.MODEL_NOT_FOUND', `model ${ref} not found: ${why}`);
+    return new InferenceError('INFERENCE.MODEL_NOT_FOUND', `model ${ref} not found: ${why}`);
   }
 
   static modelUnavailable(ref: string, why: string): InferenceError {
-    return new InferenceError(
-      GrpcStatus.UNAVAILABLE,
-      'INFERENCE.MODEL_UNAVAILABLE',
-      `model ${ref} is not available: ${why}`,
-    );
+    return new InferenceError('INFERENCE.MODEL_UNAVAILABLE', `model ${ref} is not available: ${why}`);
   }
 
   static deadlineExceeded(ms: number): InferenceError {
     return new InferenceError(
-      GrpcStatus.DEADLINE_EXCEEDED,
       'INFERENCE.DEADLINE_EXCEEDED',
       `generation did not finish within inference.request_timeout_ms (${ms} ms)`,
     );
   }
 
   static cancelled(): InferenceError {
-    return new InferenceError(GrpcStatus.CANCELLED, 'INFERENCE.CANCELLED', 'the client cancelled the request');
+    return new InferenceError('INFERENCE.CANCELLED', 'the client cancelled the request');
   }
 }

@@ -24,8 +24,6 @@ export interface InferenceSettings {
   readonly device: 'auto' | 'cpu' | 'cuda' | 'webgpu';
   readonly intraOpThreads: number;
   readonly registryAddress: string;
-  readonly kafkaBrokers: readonly string[];
-  readonly kafkaClientId: string;
   readonly modelsTopic: string;
   readonly eventsTopic: string;
   /** Each server follows model events in its own group: every replica must see every alias move. */
@@ -59,8 +57,6 @@ export function inferenceSettings(config: NeuroForgeConfig, env: NodeJS.ProcessE
     device: config.system.device,
     intraOpThreads: config.system.intra_op_threads,
     registryAddress: grpcAddress(config, 'model-registry'),
-    kafkaBrokers: config.stack.kafka_brokers,
-    kafkaClientId: `${config.stack.kafka_client_id}-inference`,
     modelsTopic: env.NF_INFERENCE_MODELS_TOPIC || TOPICS.models,
     eventsTopic: env.NF_INFERENCE_EVENTS_TOPIC || TOPICS.inference,
     modelsConsumerGroup: `${config.stack.kafka_client_id}-inference-${hostname()}-${process.pid}-${Date.now().toString(36)}`,

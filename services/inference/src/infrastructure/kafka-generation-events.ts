@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { inferenceEvents } from '@neuroforge/contracts';
 import { ceSource, type EventEnvelope, ensureTopics, toKafkaMessage } from '@neuroforge/events';
 import { currentTraceparent } from '@neuroforge/telemetry';
-import { Kafka, logLevel, type Producer } from 'kafkajs';
+import type { Kafka, Producer } from 'kafkajs';
 import type { GenerationEvents } from '../application/ports/generation-events.port';
 
 const TYPE = 'neuroforge.inference.generation_completed.v1';
@@ -19,7 +19,6 @@ export interface EventLog {
 }
 
 export class KafkaGenerationEvents implements GenerationEvents {
-  private readonly kafka: Kafka;
   private readonly producer: Producer;
   private buffer: ReturnType<typeof toKafkaMessage>[] = [];
   private connected: Promise<void> | undefined;
@@ -28,13 +27,13 @@ export class KafkaGenerationEvents implements GenerationEvents {
   dropped = 0;
 
   constructor(
-    brokers: readonly string[],
-    clientId: string,
+    /** The service's Kafka client (the kit's kafkaClient). */
+    private readonly kafka: Kafka,
     private readonly topic: string,
     private readonly log: EventLog,
   ) {
-    this.kafka = new Kafka({ clientId, brokers: [...brokers], logLevel: logLevel.NOTHING, retry: { retries: 3 } });
-    this.producer = this.kafka.producer({ allowAutoTopicCreation: true });
+    // Few retries: a send on the serving path's flush loop must fail fast rather than hold the buffer.
+    this.producer = this.kafka.producer({ allowAutoTopicCreation: true, retry: { retries: 3 } });
   }
 
   completed(data: inferenceEvents.GenerationCompleted): void {

@@ -1,8 +1,9 @@
 // InferenceService over gRPC: maps the contract's messages to the generate use case and back. A call the client
 // cancels (or a stream it drops) aborts its request, which leaves the batch at the next step.
 import { Metadata, type ServerUnaryCall, type ServerWritableStream } from '@grpc/grpc-js';
-import { Controller, Inject } from '@nestjs/common';
+import { Controller, Inject, UseFilters } from '@nestjs/common';
 import { inference, models } from '@neuroforge/contracts';
+import { GrpcErrorFilter } from '@neuroforge/service-kit';
 import { Observable } from 'rxjs';
 import {
   finishReasonName,
@@ -15,7 +16,6 @@ import type { ServedArchitecture } from '../application/ports/model-loader.port'
 import { InferenceError } from '../domain/inference-error';
 import { parseModelRef, refKey } from '../domain/model-ref';
 import { INFERENCE_SETTINGS, type InferenceSettings } from '../infrastructure/inference-settings';
-import { toRpcException } from './grpc-errors';
 import { GENERATE_HANDLER, MODEL_SERVING } from './tokens';
 
 const SERVER_VERSION = '0.1.0';
@@ -27,7 +27,9 @@ const ARCHITECTURES: Record<ServedArchitecture, models.Architecture> = {
 const USER_ID_METADATA = 'neuroforge-user-id';
 const RESPONSE_CACHE_METADATA = 'neuroforge-response-cache';
 
+// Every failure, of a unary call or a stream, becomes a status in the kit's filter (statuses in grpc-errors.ts).
 @Controller()
+@UseFilters(GrpcErrorFilter)
 @inference.InferenceServiceControllerMethods()
 export class InferenceGrpcController implements inference.InferenceServiceController {
   constructor(
@@ -43,26 +45,22 @@ export class InferenceGrpcController implements inference.InferenceServiceContro
   ): Promise<inference.GenerateResponse> {
     const abort = new AbortController();
     call?.on('cancelled', () => abort.abort());
-    try {
-      const result = await this.generateHandler.execute(request, {
-        streamed: false,
-        signal: abort.signal,
-        userId: userId(metadata),
-      });
-      if (abort.signal.aborted) throw InferenceError.cancelled();
-      sendCacheMetadata(call, result.responseCacheHit);
-      return {
-        requestId: result.requestId,
-        text: result.text,
-        tokenIds: [...result.tokenIds],
-        finishReason: finishReasonName(result.finishReason),
-        promptTokens: result.promptTokens,
-        timings: timings(result),
-        model: result.model,
-      };
-    } catch (error) {
-      throw toRpcException(error);
-    }
+    const result = await this.generateHandler.execute(request, {
+      streamed: false,
+      signal: abort.signal,
+      userId: userId(metadata),
+    });
+    if (abort.signal.aborted) throw InferenceError.cancelled();
+    sendCacheMetadata(call, result.responseCacheHit);
+    return {
+      requestId: result.requestId,
+      text: result.text,
+      tokenIds: [...result.tokenIds],
+      finishReason: finishReasonName(result.finishReason),
+      promptTokens: result.promptTokens,
+      timings: timings(result),
+      model: result.model,
+    };
   }
 
   generateStream(
@@ -112,7 +110,7 @@ export class InferenceGrpcController implements inference.InferenceServiceContro
           subscriber.next({ end: { finishReason: finishReasonName(result.finishReason), timings: timings(result) } });
           subscriber.complete();
         })
-        .catch((error: unknown) => subscriber.error(toRpcException(error)));
+        .catch((error: unknown) => subscriber.error(error));
       // Unsubscribed when the client cancels or disconnects: the request leaves the batch at its next step.
       return () => abort.abort();
     });
@@ -128,44 +126,40 @@ export class InferenceGrpcController implements inference.InferenceServiceContro
   }
 
   async modelHealth(request: inference.ModelHealthRequest): Promise<inference.ModelHealthResponse> {
-    try {
-      const ref = parseModelRef(request.model, this.settings.defaultModel);
-      const instance = this.serving.routed(ref);
-      if (!instance) {
-        return {
-          model: null,
-          status: inference.ModelStatus.MODEL_STATUS_NOT_LOADED,
-          probeLatencyMs: 0,
-          detail: `${refKey(ref)} is not loaded on this server`,
-        };
-      }
-      const served = {
-        name: instance.resolved.name,
-        version: instance.resolved.version,
-        alias: ref.kind === 'alias' ? ref.alias : '',
-        executionProvider: instance.engine.provider,
+    const ref = parseModelRef(request.model, this.settings.defaultModel);
+    const instance = this.serving.routed(ref);
+    if (!instance) {
+      return {
+        model: null,
+        status: inference.ModelStatus.MODEL_STATUS_NOT_LOADED,
+        probeLatencyMs: 0,
+        detail: `${refKey(ref)} is not loaded on this server`,
       };
-      const started = performance.now();
-      try {
-        // A real forward pass of one token (the model's sessions accept concurrent runs).
-        const out = await instance.engine.model.prefill([instance.engine.tokenizer.specialTokens.bos]);
-        if (!out.logits.every(Number.isFinite)) throw new Error('the probe produced non-finite logits');
-        return {
-          model: served,
-          status: inference.ModelStatus.MODEL_STATUS_SERVING,
-          probeLatencyMs: performance.now() - started,
-          detail: '',
-        };
-      } catch (error) {
-        return {
-          model: served,
-          status: inference.ModelStatus.MODEL_STATUS_NOT_SERVING,
-          probeLatencyMs: performance.now() - started,
-          detail: error instanceof Error ? error.message : String(error),
-        };
-      }
+    }
+    const served = {
+      name: instance.resolved.name,
+      version: instance.resolved.version,
+      alias: ref.kind === 'alias' ? ref.alias : '',
+      executionProvider: instance.engine.provider,
+    };
+    const started = performance.now();
+    try {
+      // A real forward pass of one token (the model's sessions accept concurrent runs).
+      const out = await instance.engine.model.prefill([instance.engine.tokenizer.specialTokens.bos]);
+      if (!out.logits.every(Number.isFinite)) throw new Error('the probe produced non-finite logits');
+      return {
+        model: served,
+        status: inference.ModelStatus.MODEL_STATUS_SERVING,
+        probeLatencyMs: performance.now() - started,
+        detail: '',
+      };
     } catch (error) {
-      throw toRpcException(error);
+      return {
+        model: served,
+        status: inference.ModelStatus.MODEL_STATUS_NOT_SERVING,
+        probeLatencyMs: performance.now() - started,
+        detail: error instanceof Error ? error.message : String(error),
+      };
     }
   }
 

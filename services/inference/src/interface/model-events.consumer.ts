@@ -7,8 +7,8 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import type { modelsEvents } from '@neuroforge/contracts';
 import { EventConsumer, type EventEnvelope } from '@neuroforge/events';
-import { type Logger, SERVICE_LOGGER } from '@neuroforge/service-kit';
-import { Kafka, logLevel } from 'kafkajs';
+import { KAFKA, type Logger, SERVICE_LOGGER } from '@neuroforge/service-kit';
+import type { Kafka } from 'kafkajs';
 import type { ModelServing } from '../application/model-serving';
 import { INFERENCE_SETTINGS, type InferenceSettings } from '../infrastructure/inference-settings';
 import { MODEL_SERVING } from './tokens';
@@ -23,12 +23,8 @@ export class ModelEventsConsumer implements OnApplicationBootstrap, OnModuleDest
     @Inject(MODEL_SERVING) private readonly serving: ModelServing,
     @Inject(INFERENCE_SETTINGS) settings: InferenceSettings,
     @Inject(SERVICE_LOGGER) private readonly log: Logger,
+    @Inject(KAFKA) kafka: Kafka,
   ) {
-    const kafka = new Kafka({
-      clientId: settings.kafkaClientId,
-      brokers: [...settings.kafkaBrokers],
-      logLevel: logLevel.NOTHING,
-    });
     this.consumer = new EventConsumer({
       kafka,
       groupId: settings.modelsConsumerGroup,
