@@ -1,7 +1,6 @@
-import { join } from 'node:path';
 import { status as GrpcStatus, type Metadata, type ServiceError } from '@grpc/grpc-js';
-import { type common, type GrpcContext, PROTO_ROOT } from '@neuroforge/contracts';
-import { loadSync } from 'protobufjs';
+import type { GrpcContext } from '@neuroforge/contracts';
+import { decodeErrorDetail, ERROR_DETAIL_KEY, type ErrorDetail, errorCodeOf } from '@neuroforge/service-kit';
 import { ApiError, type FieldViolation } from '../../edge/api-error';
 import { HTTP_STATUS_OF_GRPC } from '../../edge/error-codes';
 
@@ -18,20 +17,12 @@ function isServiceError(error: unknown): error is ServiceError {
   return typeof error === 'object' && error !== null && 'code' in error && 'metadata' in error;
 }
 
-// The generated contracts carry types only; the detail trailer is decoded with the proto itself.
-const ERROR_DETAIL = loadSync(join(PROTO_ROOT, 'neuroforge/common/v1/common.proto')).lookupType(
-  'neuroforge.common.v1.ErrorDetail',
-);
-
-function errorDetail(metadata: Metadata | undefined): common.ErrorDetail | undefined {
-  const raw = metadata?.get('neuroforge-error-detail-bin')[0];
+/** The service kit's ErrorDetail trailer, when the service sent a readable one. */
+function errorDetail(metadata: Metadata | undefined): ErrorDetail | undefined {
+  const raw = metadata?.get(ERROR_DETAIL_KEY)[0];
   if (!Buffer.isBuffer(raw)) return undefined;
   try {
-    return ERROR_DETAIL.toObject(ERROR_DETAIL.decode(raw), {
-      defaults: true,
-      arrays: true,
-      objects: true,
-    }) as common.ErrorDetail;
+    return decodeErrorDetail(raw);
   } catch {
     return undefined;
   }
@@ -51,8 +42,7 @@ export function upstreamError(context: GrpcContext, error: unknown): ApiError {
   }
   const status = error.code;
   const detail = errorDetail(error.metadata);
-  const trailerCode = error.metadata?.get('neuroforge-error-code')[0];
-  const code = typeof trailerCode === 'string' && trailerCode ? trailerCode : detail?.code || undefined;
+  const code = errorCodeOf(error) || detail?.code || undefined;
   const details: Record<string, unknown> = { grpc_status: GrpcStatus[status] ?? String(status) };
   if (detail?.fieldViolations.length) {
     details.fields = detail.fieldViolations.map((v): FieldViolation => ({ field: v.field, rule: v.description }));

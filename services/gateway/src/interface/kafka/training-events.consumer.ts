@@ -7,8 +7,8 @@ import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy }
 import type { NeuroForgeConfig } from '@neuroforge/config';
 import { TOPICS } from '@neuroforge/contracts';
 import { EventConsumer, type EventEnvelope, ensureTopics } from '@neuroforge/events';
-import { type Logger, SERVICE_CONFIG, SERVICE_LOGGER } from '@neuroforge/service-kit';
-import { Kafka, logLevel } from 'kafkajs';
+import { kafkaClient, type Logger, SERVICE_CONFIG, SERVICE_LOGGER } from '@neuroforge/service-kit';
+import type { Kafka } from 'kafkajs';
 import { Counter } from 'prom-client';
 import { z } from 'zod';
 import { TrainingProgressHub } from '../../application/watch-training/training-progress.hub';
@@ -63,11 +63,7 @@ export class TrainingEventsConsumer implements OnApplicationBootstrap, OnModuleD
     @Inject(TrainingProgressHub) private readonly hub: TrainingProgressHub,
     @Inject(SERVICE_LOGGER) private readonly log: Logger,
   ) {
-    this.kafka = new Kafka({
-      clientId: `${config.stack.kafka_client_id}-gateway`,
-      brokers: [...config.stack.kafka_brokers],
-      logLevel: logLevel.NOTHING,
-    });
+    this.kafka = kafkaClient(config.stack, 'gateway');
     const handlers: Record<string, (envelope: EventEnvelope) => void> = {
       'neuroforge.training.job_progress.v1': (envelope) => this.progress(envelope),
     };
