@@ -163,3 +163,30 @@ def test_config_round_trips_with_extra_keys() -> None:
         "group_norm_eps": 1e-5,
         "rope_base": 10000.0,
     }
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_contiguous_rotation_is_bit_identical_to_the_pairwise_form(dtype: torch.dtype) -> None:
+    from neuroforge_worker.model import rotate, rotation_frequencies
+
+    torch.manual_seed(3)
+    x = torch.randn(2, 4, 17, 16, dtype=dtype)
+    positions = torch.arange(5, 22, dtype=torch.float64)
+    theta = rotation_frequencies(16, 10000.0)
+    angles = positions[:, None] * theta
+    cos, sin = torch.cos(angles).to(dtype), torch.sin(angles).to(dtype)
+    even, odd = x[..., 0::2], x[..., 1::2]
+    pairwise = torch.stack((even * cos - odd * sin, odd * cos + even * sin), dim=-1).flatten(-2)
+    assert torch.equal(rotate(x, positions, theta), pairwise)
+
+
+def test_chunk_tables_are_built_once_per_shape_and_bounded() -> None:
+    msr = make_model(torch.float32).layers[0].retention
+    first = msr._chunk_tables(0, 9, torch.device("cpu"), torch.float32)
+    assert msr._chunk_tables(0, 9, torch.device("cpu"), torch.float32) is first
+    assert msr._chunk_tables(0, 9, torch.device("cpu"), torch.float64) is not first
+    assert first["mask"].dtype == torch.float32 and first["mask"].shape == (msr.num_heads, 9, 9)
+    assert torch.all(first["mask"].triu(1) == 0)  # causal
+    for start in range(100):
+        msr._chunk_tables(start, 3, torch.device("cpu"), torch.float32)
+    assert len(msr._tables) <= 64

@@ -201,3 +201,17 @@ def test_job_spec_accepts_the_config_files_training_section(base_job: dict[str, 
     nested = {"dataset": base_job["dataset"], "model": base_job["model"], "training": {"batch_size": 2, "max_steps": 3}}
     spec = JobSpec.from_dict(nested)
     assert (spec.batch_size, spec.max_steps) == (2, 3)
+
+
+def test_trainer_uses_fused_adamw_on_cpu(base_job: dict[str, Any], tmp_path: Path) -> None:
+    trainer = Trainer(JobSpec.from_dict(base_job), tmp_path, Events())
+    assert all(group["fused"] for group in trainer.optimizer.param_groups)
+
+
+def test_cpu_training_keeps_freed_memory_in_the_heap(monkeypatch: pytest.MonkeyPatch) -> None:
+    from neuroforge_worker.train import keep_freed_memory_for_reuse
+
+    monkeypatch.setenv("NEUROFORGE_KEEP_HEAP", "0")
+    assert keep_freed_memory_for_reuse() is False
+    monkeypatch.delenv("NEUROFORGE_KEEP_HEAP")
+    assert keep_freed_memory_for_reuse() is True  # the worker's images are Linux/glibc
