@@ -13,5 +13,13 @@ export * as models from './generated/neuroforge/models/v1/models';
 export * as trainingEvents from './generated/neuroforge/training/v1/events';
 export * as training from './generated/neuroforge/training/v1/training';
 export * from './grpc-options';
+export {
+  DEFAULT_ALIAS,
+  type ModelRef,
+  modelRefSyntaxError,
+  refKey,
+  tryParseModelRef,
+  versionKey,
+} from './model-ref';
 export { findProtoRoot, PROTO_ROOT, PROTO_ROOT_ENV } from './proto-root';
 export { installStructWrapper } from './struct-wrapper';
