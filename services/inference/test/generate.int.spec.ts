@@ -100,6 +100,15 @@ describe('inference service over gRPC', () => {
     expect(unknown.metadata.get('neuroforge-error-code')).toEqual(['INFERENCE.MODEL_UNAVAILABLE']);
   });
 
+  it('fails a stream with the same status and error code as the unary call', async () => {
+    const long = await rejected(h.client.stream({ prompt: 'a'.repeat(2048), parameters: greedy(1) }).done);
+    expect([long.code, long.details.split(' ')[0]]).toEqual([status.INVALID_ARGUMENT, 'prompt']);
+    expect(long.metadata.get('neuroforge-error-code')).toEqual(['INFERENCE.INVALID_ARGUMENT']);
+    const unknown = await rejected(h.client.stream({ model: 'nope', prompt: 'x', parameters: greedy(1) }).done);
+    expect(unknown.code).toBe(status.UNAVAILABLE);
+    expect(unknown.metadata.get('neuroforge-error-code')).toEqual(['INFERENCE.MODEL_UNAVAILABLE']);
+  });
+
   it('skips the prefill of a cached prompt prefix and generates exactly the cold output', async () => {
     const system = `${unique('system')} You answer briefly and precisely. `.repeat(14); // > 2 blocks of 256
     const request = { prompt: `${system}What is RetNet?`, parameters: greedy(8) };
