@@ -99,6 +99,8 @@ function metadataOf(error: DomainError): Record<string, string> {
 
 /** Any thrown value → the status, message and trailing metadata the client receives. */
 export function toGrpcError(error: unknown, mapping: GrpcErrorMapping): GrpcError {
+  // Already mapped (e.g. by a streaming handler before Nest hands the error to the filter): keep it as it is.
+  if (isGrpcError(error)) return error;
   const domain = error instanceof DomainError ? error : mapping.translate?.(error);
   const known = domain && Object.hasOwn(mapping.statusByCode, domain.code) ? domain : undefined;
   const code = known?.code ?? mapping.internalCode;
@@ -119,6 +121,11 @@ export function toGrpcError(error: unknown, mapping: GrpcErrorMapping): GrpcErro
   }
   const grpcStatus = known ? (mapping.statusByCode[known.code] ?? status.INTERNAL) : status.INTERNAL;
   return { code: grpcStatus, message, details: message, metadata };
+}
+
+function isGrpcError(error: unknown): error is GrpcError {
+  const candidate = error as Partial<GrpcError> | null;
+  return typeof candidate?.code === 'number' && candidate.metadata instanceof Metadata;
 }
 
 /**

@@ -73,6 +73,14 @@ describe('toGrpcError', () => {
     expect(detailOf(invalid).metadata).toEqual({ fields: 'a' });
   });
 
+  it('passes an error that is already mapped through unchanged (a stream handler mapped it before the filter)', () => {
+    const mapped = toGrpcError(new DomainError('DEMO.NOT_FOUND', 'no such demo'), MAPPING);
+    const again = toGrpcError(mapped, MAPPING);
+    expect(again).toBe(mapped);
+    expect(again.code).toBe(status.NOT_FOUND);
+    expect(errorCodeOf(again)).toBe('DEMO.NOT_FOUND');
+  });
+
   it('hides unexpected errors behind the internal code and message', () => {
     const error = toGrpcError(new Error('password=hunter2 in a stack'), MAPPING);
     expect(error.code).toBe(status.INTERNAL);

@@ -72,7 +72,7 @@ export class TrainingGrpcController implements training.TrainingServiceControlle
   }
 
   watchJob(request: training.WatchJobRequest): Observable<training.WatchJobResponse> {
-    // Errors inside a stream bypass exception filters, so they are mapped here with the same function.
+    // Mapped here with the same function; the exception filter passes an already-mapped error through unchanged.
     return new Observable<training.WatchJobResponse>((subscriber) => {
       let cancelled = false;
       void (async () => {
