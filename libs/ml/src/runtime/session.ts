@@ -44,6 +44,12 @@ export const PROVIDER_ORDER: Record<Device, readonly Provider[]> = {
   cpu: ['cpu'],
 };
 
+/**
+ * Providers that failed to start in this process, with the reason. A missing CUDA library or GPU adapter does not
+ * appear later, so later sessions skip the probe (and ORT's error output) and report the first reason.
+ */
+const unavailableProviders = new Map<Provider, string>();
+
 export class EngineSession {
   private disposed = false;
 
@@ -63,6 +69,11 @@ export class EngineSession {
     const failures: string[] = [];
     for (const provider of order) {
       const isLast = provider === order[order.length - 1];
+      const knownFailure = unavailableProviders.get(provider);
+      if (knownFailure !== undefined && !isLast) {
+        failures.push(`${provider} unavailable: ${knownFailure}`);
+        continue;
+      }
       try {
         const session = await ort.InferenceSession.create(model, {
           executionProviders: [provider],
@@ -77,6 +88,7 @@ export class EngineSession {
         return new EngineSession(session, provider);
       } catch (err) {
         if (isLast) throw err;
+        unavailableProviders.set(provider, firstLine(err));
         failures.push(`${provider} unavailable: ${firstLine(err)}`);
       }
     }

@@ -38,6 +38,13 @@ describe('EngineSession', () => {
     const out = await s.run({ x: float32(Float32Array.from([3]), [1]) });
     expect(values(out.y)).toEqual([6]);
     await s.dispose();
+
+    // A second session lands on the same provider and names the same unavailable ones (remembered, not re-probed).
+    const again: string[] = [];
+    const s2 = await EngineSession.create(doubler(), { device: 'auto', log: (l) => again.push(l) });
+    expect(s2.provider).toBe(s.provider);
+    expect(again).toEqual(lines);
+    await s2.dispose();
   });
 
   it('fails with ORT’s message when even the last provider cannot load the model', async () => {
