@@ -36,12 +36,24 @@ python_tests() {
   if [ -f infra/scripts/python-tests.sh ]; then bash infra/scripts/python-tests.sh "$RESULTS" || true; fi
 }
 
+# The training workers' Python environment (cached per requirements hash; vitest's parity tests use it too) is
+# mostly downloads: on a cold cache it runs in the background while the stack's Go and Maven builds use the CPU.
+PYENV_LOG="$RESULTS/python-env.log"
+bash infra/scripts/python-env.sh >"$PYENV_LOG" 2>&1 &
+PYENV_PID=$!
+wait_python_env() {
+  if ! wait "$PYENV_PID"; then
+    nf_log "the Python environment could not be created:"
+    tail -n 40 "$PYENV_LOG" >&2
+    return 1
+  fi
+}
+
 nf_phase deps nf_ensure_node_deps
 nf_phase stack bash infra/local/stack.sh up
-# The training workers' Python environment (cached per requirements hash); vitest's parity tests use it too.
-nf_phase python-env bash infra/scripts/python-env.sh
 # Helm, built once from the Go module proxy, for the chart test.
 nf_phase helm bash infra/scripts/helm.sh
+nf_phase python-env wait_python_env
 nf_phase build tsc -b tsconfig.build.json
 nf_phase checks checks
 nf_phase vitest unit_and_integration
