@@ -35,5 +35,11 @@ export {
   Readiness,
   type ReadinessReport,
 } from './readiness/readiness';
+export {
+  RegistryModelClient,
+  type RegistryModelClientOptions,
+  type RegistryModelErrors,
+  type ResolvedRegistryVersion,
+} from './registry/registry-model-client';
 export { onShutdownSignal, runShutdown, type ShutdownOutcome, type ShutdownStep } from './shutdown/shutdown';
 export { createLogger, type Logger, metricsText } from './telemetry';
