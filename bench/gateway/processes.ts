@@ -1,7 +1,11 @@
 // Services as child processes for the benchmark (the service kit's test helpers import vitest, so not those).
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
+
+// USER_HZ: Linux reports /proc CPU times in 1/100 s on every mainstream architecture.
+const CLOCK_TICKS_PER_S = 100;
 
 export const REPO_ROOT = resolve(__dirname, '../../..');
 
@@ -60,6 +64,18 @@ export class Service {
     const metrics = await freePort();
     if (name === 'gateway') return new Service(name, 0, await freePort(), metrics, env);
     return new Service(name, await freePort(), metrics, metrics, env);
+  }
+
+  /** CPU seconds (user + system) the process has used so far, from /proc (Linux); undefined elsewhere. */
+  cpuSeconds(): number | undefined {
+    try {
+      const stat = readFileSync(`/proc/${this.child.pid}/stat`, 'utf8');
+      // Fields after the parenthesised command name; utime and stime are the 12th and 13th of those.
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_S;
+    } catch {
+      return undefined;
+    }
   }
 
   async waitForReady(timeoutMs = 60_000): Promise<void> {

@@ -35,6 +35,8 @@ interface Cell {
   p50_ms: number;
   p99_ms: number;
   mean_ms: number;
+  /** CPU the gateway process spent per answered request in the measured window (gateway cells only). */
+  cpu_ms_per_request?: number;
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -62,10 +64,17 @@ async function loop(concurrency: number, seconds: number, send: (i: number) => P
   return { latencies, errors, elapsedS: (performance.now() - started) / 1000 };
 }
 
-async function measure(path: Cell['path'], concurrency: number, send: (i: number) => Promise<boolean>): Promise<Cell> {
+async function measure(
+  path: Cell['path'],
+  concurrency: number,
+  send: (i: number) => Promise<boolean>,
+  cpuSeconds?: () => number | undefined,
+): Promise<Cell> {
   process.stderr.write(`measuring ${path} at concurrency ${concurrency}\n`);
   await loop(concurrency, WARMUP_S, send);
+  const cpuBefore = cpuSeconds?.();
   const { latencies, errors, elapsedS } = await loop(concurrency, MEASURE_S, send);
+  const cpuAfter = cpuSeconds?.();
   latencies.sort((a, b) => a - b);
   const round = (x: number) => Math.round(x * 100) / 100;
   return {
@@ -77,6 +86,10 @@ async function measure(path: Cell['path'], concurrency: number, send: (i: number
     p50_ms: round(percentile(latencies, 50)),
     p99_ms: round(percentile(latencies, 99)),
     mean_ms: round(latencies.reduce((a, b) => a + b, 0) / Math.max(1, latencies.length)),
+    ...(cpuBefore !== undefined &&
+      cpuAfter !== undefined && {
+        cpu_ms_per_request: round(((cpuAfter - cpuBefore) * 1000) / Math.max(1, latencies.length + errors)),
+      }),
   };
 }
 
@@ -191,7 +204,7 @@ async function main(): Promise<void> {
     for (const concurrency of CONCURRENCY) {
       // Same run, alternating, so both paths see the same machine.
       cells.push(await measure('grpc', concurrency, (i) => direct(i + 1e9)));
-      cells.push(await measure('gateway', concurrency, viaGateway));
+      cells.push(await measure('gateway', concurrency, viaGateway, () => gateway.cpuSeconds()));
     }
     grpc.close();
     agent.destroy();
@@ -226,11 +239,11 @@ async function main(): Promise<void> {
       rows,
     };
     const table = [
-      '| concurrency | gRPC p50 / p99 ms | gateway p50 / p99 ms | added p50 / p99 ms | gRPC rps | gateway rps | ratio | errors (gRPC / gateway) |',
-      '| --- | --- | --- | --- | --- | --- | --- | --- |',
+      '| concurrency | gRPC p50 / p99 ms | gateway p50 / p99 ms | added p50 / p99 ms | gRPC rps | gateway rps | ratio | gateway CPU ms/req | errors (gRPC / gateway) |',
+      '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
       ...rows.map(
         (r) =>
-          `| ${r.concurrency} | ${r.grpc.p50_ms} / ${r.grpc.p99_ms} | ${r.gateway.p50_ms} / ${r.gateway.p99_ms} | ${r.added_p50_ms} / ${r.added_p99_ms} | ${r.grpc.throughput_rps} | ${r.gateway.throughput_rps} | ${r.throughput_ratio} | ${r.grpc.errors} / ${r.gateway.errors} |`,
+          `| ${r.concurrency} | ${r.grpc.p50_ms} / ${r.grpc.p99_ms} | ${r.gateway.p50_ms} / ${r.gateway.p99_ms} | ${r.added_p50_ms} / ${r.added_p99_ms} | ${r.grpc.throughput_rps} | ${r.gateway.throughput_rps} | ${r.throughput_ratio} | ${r.gateway.cpu_ms_per_request ?? 'n/a'} | ${r.grpc.errors} / ${r.gateway.errors} |`,
       ),
     ].join('\n');
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n\n${table}\n`);
