@@ -35,6 +35,7 @@ export {
   Readiness,
   type ReadinessReport,
 } from './readiness/readiness';
+export { LocalModelFolders, parseModelDirs, type ResolvedLocalFolder } from './registry/local-model-folders';
 export {
   RegistryModelClient,
   type RegistryModelClientOptions,

@@ -5,8 +5,10 @@ import type { NeuroForgeConfig } from '@neuroforge/config';
 import {
   eventSourcingProviders,
   GRPC_ERROR_MAPPING,
+  LocalModelFolders,
   type Logger,
   OUTBOX_RELAY,
+  parseModelDirs,
   SERVICE_CONFIG,
   SERVICE_LOGGER,
 } from '@neuroforge/service-kit';
@@ -23,6 +25,7 @@ import { VECTOR_STORE } from './application/ports/vector-store.port';
 import { ReembedCollectionsJob } from './application/reembed/reembed-collections.job';
 import { SearchHandler } from './application/search/search.handler';
 import { EMBEDDINGS_CONTEXT } from './domain/collection.events';
+import { EmbeddingsError } from './domain/embeddings-error';
 import { EmbeddingsRuntime } from './infrastructure/embeddings-runtime';
 import {
   EMBEDDINGS_SETTINGS,
@@ -31,7 +34,6 @@ import {
   eventSourcingCollections,
 } from './infrastructure/embeddings-settings';
 import { EngineEmbeddingModels } from './infrastructure/models/engine-embedding-models';
-import { LocalFolderSource, parseModelDirs } from './infrastructure/models/local-folder-source';
 import { RegistryModelSource } from './infrastructure/models/registry-model-source';
 import { PgVectorStore } from './infrastructure/postgres/pg-vector-store';
 import { EmbeddingsGrpcController } from './interface/grpc/embeddings.grpc.controller';
@@ -68,7 +70,9 @@ const EVENTS_TOPIC = Symbol('EVENTS_TOPIC');
       inject: [EMBEDDINGS_SETTINGS, SERVICE_LOGGER],
       useFactory: (s: EmbeddingsSettings, log: Logger) =>
         new EngineEmbeddingModels(
-          new LocalFolderSource(parseModelDirs(s.localModelDirs)),
+          new LocalModelFolders(parseModelDirs(s.localModelDirs, 'NF_EMBEDDINGS_MODEL_DIRS'), {
+            notFound: (ref, why) => new EmbeddingsError('EMBEDDINGS.MODEL_NOT_FOUND', `model ${ref}: ${why}`),
+          }),
           new RegistryModelSource(s.registryAddress),
           {
             device: s.device,

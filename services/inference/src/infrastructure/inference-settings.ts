@@ -10,6 +10,7 @@
 import { hostname } from 'node:os';
 import { grpcAddress, type NeuroForgeConfig } from '@neuroforge/config';
 import { TOPICS } from '@neuroforge/contracts';
+import { parseModelDirs } from '@neuroforge/service-kit';
 import type { RequestDefaults } from '../domain/generate-request';
 
 export interface InferenceSettings {
@@ -63,27 +64,6 @@ export function inferenceSettings(config: NeuroForgeConfig, env: NodeJS.ProcessE
     redisUrl: config.stack.redis_url,
     redisKeyPrefix: env.NF_INFERENCE_REDIS_PREFIX || 'nf:inference:',
     responseCacheTtlSeconds: Number(env.NF_INFERENCE_CACHE_TTL_S || 600),
-    localModelDirs: parseModelDirs(env.NF_INFERENCE_MODEL_DIRS ?? ''),
+    localModelDirs: parseModelDirs(env.NF_INFERENCE_MODEL_DIRS ?? '', 'NF_INFERENCE_MODEL_DIRS'),
   };
-}
-
-function parseModelDirs(text: string): Map<string, string> {
-  const dirs = new Map<string, string>();
-  for (const item of text
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean)) {
-    const eq = item.indexOf('=');
-    const key = item.slice(0, eq);
-    const value = item.slice(eq + 1);
-    const folder = /^[a-z0-9][a-z0-9._-]*:[1-9][0-9]*$/.test(key);
-    const alias = /^[a-z0-9][a-z0-9._-]*@[a-z0-9][a-z0-9_-]*$/.test(key) && /^[1-9][0-9]*$/.test(value);
-    if (eq < 1 || !(folder || alias)) {
-      throw new Error(
-        `NF_INFERENCE_MODEL_DIRS: '${item}' must be name:version=/path/to/model-folder or name@alias=version`,
-      );
-    }
-    dirs.set(key, value);
-  }
-  return dirs;
 }

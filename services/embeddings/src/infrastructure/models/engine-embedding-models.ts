@@ -2,6 +2,7 @@
 // and collection that uses that version. Local folders answer for the models they map; the registry for the rest.
 // At most `maxLoaded` versions stay loaded: the least recently used one is disposed when another is needed.
 import { RetNetEncoder } from '@neuroforge/ml';
+import type { LocalModelFolders } from '@neuroforge/service-kit';
 import type {
   EmbeddingModels,
   LoadedModel,
@@ -11,7 +12,6 @@ import type {
 } from '../../application/ports/embedding-models.port';
 import { EmbeddingsError } from '../../domain/embeddings-error';
 import type { ModelRef } from '../../domain/model-ref';
-import type { LocalFolderSource } from './local-folder-source';
 
 export interface EngineEmbeddingModelsOptions {
   device: 'auto' | 'cpu' | 'cuda' | 'webgpu';
@@ -26,7 +26,7 @@ export class EngineEmbeddingModels implements EmbeddingModels {
   private readonly loaded = new Map<string, Promise<RetNetEncoder>>();
 
   constructor(
-    private readonly local: LocalFolderSource,
+    private readonly local: LocalModelFolders,
     private readonly registry: ModelSource & { close(): void },
     private readonly options: EngineEmbeddingModelsOptions,
   ) {}
