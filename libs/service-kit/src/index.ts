@@ -36,6 +36,7 @@ export {
   type ReadinessReport,
 } from './readiness/readiness';
 export { LocalModelFolders, parseModelDirs, type ResolvedLocalFolder } from './registry/local-model-folders';
+export { ModelEventsFollower, type ModelEventsFollowerOptions } from './registry/model-events-follower';
 export {
   RegistryModelClient,
   type RegistryModelClientOptions,
