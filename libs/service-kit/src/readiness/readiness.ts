@@ -113,8 +113,13 @@ export class Readiness {
     return this.last;
   }
 
+  /**
+   * Calls `listener` on every change from now on, and at once with the current report when there is one: a
+   * report published before the listener joined (e.g. a module evaluating during start-up) is not missed.
+   */
   onChange(listener: Listener): void {
     this.listeners.push(listener);
+    if (this.last) listener(this.last);
   }
 
   startMonitor(): void {

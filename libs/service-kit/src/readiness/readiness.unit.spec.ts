@@ -85,6 +85,15 @@ describe('Readiness', () => {
     expect(seen).toEqual(['ready', 'not_ready', 'ready']);
   });
 
+  it('tells a listener that joins late the report already published', async () => {
+    const readiness = new Readiness('inference', [new ScriptedCheck('model')], { timeoutMs: 100 });
+    await readiness.evaluate();
+    const seen: string[] = [];
+    readiness.onChange((r) => seen.push(r.status));
+    await readiness.evaluate();
+    expect(seen).toEqual(['ready']);
+  });
+
   it('reports shutting_down after markShuttingDown, even though dependencies answer', async () => {
     const readiness = new Readiness('gateway', [new ScriptedCheck('redis')], { timeoutMs: 100 });
     await readiness.evaluate();
