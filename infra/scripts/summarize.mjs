@@ -14,9 +14,12 @@ for (const file of readdirSync(dir)
   const data = JSON.parse(readFileSync(join(dir, file), 'utf8'));
   if (file === 'vitest.json') {
     passed += data.numPassedTests ?? 0;
-    failed += (data.numFailedTests ?? 0) + (data.numFailedTestSuites ?? 0);
+    // A failed test counts once; a file that failed without running any test (an import or hook error)
+    // counts as one failure of its own. Vitest's numFailedTestSuites would count each describe block again.
+    failed += data.numFailedTests ?? 0;
     for (const suite of data.testResults ?? []) {
-      if (suite.status === 'failed' && (suite.assertionResults ?? []).length === 0) {
+      if (suite.status === 'failed' && !(suite.assertionResults ?? []).some((t) => t.status === 'failed')) {
+        failed += 1;
         failures.push(`${suite.name}: ${String(suite.message).split('\n')[0]}`);
       }
       for (const t of suite.assertionResults ?? []) {
