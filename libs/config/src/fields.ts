@@ -96,8 +96,10 @@ export function str(def: string, doc: string, rule?: StringRule): Leaf<z.ZodStri
 
 /** A string that may be left empty ('' = not set); a non-empty value must match the rule. */
 export function optionalStr(doc: string, rule: StringRule): Leaf<z.ZodString> {
-  const schema = z.string().refine((s) => s === '' || rule.pattern.test(s));
-  return leaf('string', schema, '', `must be empty or ${rule.describe}`, doc);
+  const allowed = `must be empty or ${rule.describe}`;
+  // The rule's own words as the refinement's message: a custom issue is reported with its message as is.
+  const schema = z.string().refine((s) => s === '' || rule.pattern.test(s), { message: allowed });
+  return leaf('string', schema, '', allowed, doc);
 }
 
 export function list(def: string[], doc: string, item: StringRule): Leaf<z.ZodArray<z.ZodString>> {

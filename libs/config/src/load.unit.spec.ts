@@ -391,6 +391,9 @@ describe('optional auth secrets', () => {
     );
     expect(err.message).toContain('auth.bootstrap_admin_email');
     expect(err.message).toContain('auth.signing_key_secret');
+    expect(err.message).toContain('must be empty or an email address');
+    expect(err.message).toContain('must be empty or a string of at least 32 characters');
+    expect(err.message).not.toContain('Invalid input');
   });
 
   it('require a signing key secret in production', () => {
