@@ -535,6 +535,45 @@ describe('WebSocket /ws/chat', () => {
     ws.close();
   });
 
+  it('streams a multimodal message from an image and audio, and names a bad image by its id', async () => {
+    const image = await sharp({ create: { width: 16, height: 16, channels: 3, background: '#2040d0' } })
+      .png()
+      .toBuffer();
+    const tone = Float32Array.from({ length: 2048 }, (_, i) => 0.5 * Math.sin((2 * Math.PI * 440 * i) / 16000));
+    const { ws, next } = await open(viewer.accessToken);
+    ws.send(
+      JSON.stringify({
+        type: 'multimodal',
+        id: 'mm1',
+        model: 'mm',
+        prompt: 'Caption:',
+        image: image.toString('base64'),
+        audio: Buffer.from(encodeWav(tone, 16000)).toString('base64'),
+        max_tokens: 4,
+        temperature: 0,
+      }),
+    );
+    expect(await next((m) => m.id === 'mm1' && m.done === false)).toMatchObject({
+      type: 'chat_response',
+      delta: expect.any(String),
+    });
+    expect(await next((m) => m.id === 'mm1' && m.done === true)).toMatchObject({
+      type: 'chat_response',
+      model_name: 'mm',
+      tokens_generated: 4,
+      text: expect.any(String),
+    });
+    ws.send(
+      JSON.stringify({ type: 'multimodal', id: 'mm2', model: 'mm', image: Buffer.from('nope').toString('base64') }),
+    );
+    const refused = await next((m) => m.id === 'mm2');
+    expect(refused).toMatchObject({ type: 'error', error: { code: 'INFERENCE.INVALID_MEDIA' } });
+    expect((refused.error as { message: string }).message).toMatch(/inputs\[0\]\.image/);
+    ws.send(JSON.stringify({ type: 'ping', id: 'after' }));
+    expect(await next((m) => m.id === 'after')).toMatchObject({ type: 'pong' });
+    ws.close();
+  });
+
   it('cancels the upstream generation when the connection closes', async () => {
     const inferenceMetrics = async () => (await fetch(stack.inference.url('/metrics'))).text();
     const before = metricValue(await inferenceMetrics(), 'neuroforge_inference_generation_tokens_total');
