@@ -1,4 +1,5 @@
-"""Datasets: plain text or JSONL (``{"text": ...}``), tokenized, packed into fixed-length blocks, split.
+"""Datasets: plain text (documents separated by blank lines) or JSONL (``{"text": ...}``), tokenized, packed
+into fixed-length blocks, split.
 
 Everything is a pure function of (file bytes, tokenizer, seq_len, seed): the held-out split and the order in
 which training blocks are visited. The order is addressed by a position (the count of samples consumed), so a
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,11 +55,26 @@ def file_sha256(path: str | Path) -> str:
     return digest.hexdigest()
 
 
+# A blank line: a line break, optional whitespace, a line break. Any run of them separates two documents.
+_BLANK_LINES = re.compile(r"\r?\n(?:[ \t\f\v]*\r?\n)+")
+# The file's first and last line breaks (and blank lines there) frame the text; they belong to no document.
+_EDGES = re.compile(r"^(?:[ \t\f\v]*\r?\n)+|(?:\r?\n[ \t\f\v]*)+$")
+
+
+def split_text_documents(text: str) -> list[str]:
+    """Plain text -> documents: separated by one or more blank lines (lines empty or holding only whitespace).
+
+    Each document keeps its inner line breaks and is otherwise as written; the line break that ends its last
+    line is the separator's (or the file's) and is dropped, and parts that are only whitespace are no documents.
+    """
+    return [doc for doc in _BLANK_LINES.split(_EDGES.sub("", text)) if doc.strip()]
+
+
 def load_documents(spec: DatasetSpec) -> list[str]:
-    """A text file is one document; a JSONL file is one document per line (its ``text_field``)."""
+    """A text file holds documents separated by blank lines; a JSONL file one per line (its ``text_field``)."""
     path = Path(spec.path)
     if spec.resolved_format() == "text":
-        return [path.read_text(encoding="utf-8")]
+        return split_text_documents(path.read_text(encoding="utf-8"))
     docs = []
     with path.open(encoding="utf-8") as f:
         for lineno, line in enumerate(f, 1):

@@ -3,7 +3,8 @@
 forward, next-token cross-entropy, backward (gradient accumulation), gradient-norm clipping, AdamW (no decay on
 norms and biases), linear warmup + cosine schedule, mixed precision where supported, optional LoRA, checkpoints
 every N steps and exact resume (weights, optimiser, scheduler, scaler, RNG and data position are restored),
-DDP when launched by torchrun with several processes. Progress goes out through ``emit`` as JSON-able dicts.
+DDP when launched by torchrun with several processes, a held-out evaluation every ``eval_every`` steps. Progress
+goes out through ``emit`` as JSON-able dicts.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from torch import Tensor, nn
 
 from . import __version__
 from .data import BlockSampler, DatasetSpec, PackedDataset, micro_batch
-from .lora import apply_lora, has_lora, merged_state_dict
+from .lora import apply_lora, check_lora_dropout, has_lora, merged_state_dict
 from .model import RetNetConfig, RetNetModel, param_count
 from .tokenizers import get_tokenizer
 
@@ -60,11 +61,13 @@ class JobSpec:
     use_lora: bool = False
     lora_rank: int = 8
     lora_alpha: float = 16.0
+    lora_dropout: float = 0.0  # dropout on the LoRA branch input, training mode only
     use_fp16: bool = False
     use_bf16: bool | None = None  # None: on where CUDA supports bf16; CPU autocast is opt-in (slower without AMX)
     seq_len: int = 128
     seed: int = 42
     checkpoint_every: int = 100
+    eval_every: int = 0  # steps between held-out evaluations ("evaluated" events); 0: only the final one
     keep_checkpoints: int = 2
     min_lr_ratio: float = 0.1
     adam_beta1: float = 0.9
@@ -107,7 +110,7 @@ class JobSpec:
             value = getattr(self, name)
             if not isinstance(value, int) or value <= 0:
                 raise ValueError(f"job spec: {name} must be a positive integer, got {value!r}")
-        for name in ("warmup_steps", "checkpoint_every", "eval_batches"):
+        for name in ("warmup_steps", "checkpoint_every", "eval_every", "eval_batches"):
             value = getattr(self, name)
             if not isinstance(value, int) or value < 0:
                 raise ValueError(f"job spec: {name} must be a non-negative integer, got {value!r}")
@@ -115,6 +118,10 @@ class JobSpec:
             raise ValueError(f"job spec: learning_rate must be > 0, got {self.learning_rate}")
         if self.weight_decay < 0 or self.max_grad_norm < 0:
             raise ValueError("job spec: weight_decay and max_grad_norm must be >= 0")
+        try:
+            check_lora_dropout(self.lora_dropout)
+        except ValueError as e:
+            raise ValueError(f"job spec: {e}") from None
         if not 0 <= self.min_lr_ratio <= 1:
             raise ValueError(f"job spec: min_lr_ratio must be in [0, 1], got {self.min_lr_ratio}")
         if self.device not in ("auto", "cpu", "cuda"):
@@ -374,7 +381,9 @@ class Trainer:
             model = load_model_dir(job.init_from)
         else:
             model = RetNetModel(self.config)
-        self.lora_modules = apply_lora(model, job.lora_rank, job.lora_alpha) if job.use_lora else []
+        self.lora_modules = (
+            apply_lora(model, job.lora_rank, job.lora_alpha, dropout=job.lora_dropout) if job.use_lora else []
+        )
         self.model = model.to(self.rt.device)
         self.model.train()
         self.train_model: nn.Module = self.model
@@ -397,6 +406,8 @@ class Trainer:
         self.autocast_dtype, use_scaler = precision_for(job, self.rt.device)
         self.scaler = torch.amp.GradScaler(self.rt.device.type, enabled=use_scaler)
         self.progress = Progress()
+        # Held-out losses of this run's periodic evaluations, (step, loss), for the lineage file.
+        self.evaluations: list[tuple[int, float]] = []
 
     # -- events -------------------------------------------------------------------------------------------------
     def emit(self, event: str, **fields: Any) -> None:
@@ -433,6 +444,7 @@ class Trainer:
                 "loss": self.progress.last_loss,
                 "job_fingerprint": self.job.fingerprint(),
                 "lora": bool(self.lora_modules),
+                "evaluations": [[s, v] for s, v in self.evaluations],
                 "saved_at": time.time(),
             }
             # checkpoint.json is written last: its presence marks a complete checkpoint.
@@ -458,6 +470,7 @@ class Trainer:
         self.scaler.load_state_dict(state["scaler"])
         set_rng_state(state["rng"])
         self.progress = Progress(meta["step"], meta["data_position"], meta["tokens_seen"], meta["loss"])
+        self.evaluations = [(int(s), float(v)) for s, v in meta.get("evaluations", [])]
 
     def _barrier(self) -> None:
         if self.rt.distributed:
@@ -493,6 +506,19 @@ class Trainer:
             count += batch.shape[0]
         self.model.train()
         return total / count
+
+    def evaluate_and_report(self, step: int) -> float | None:
+        """The periodic evaluation: held-out loss after optimiser step ``step``, emitted as an "evaluated" event.
+
+        Without a held-out split (validation_fraction 0, or a dataset of one block) there is nothing to report.
+        """
+        loss = self.evaluate()
+        if loss is None:
+            return None
+        self.evaluations.append((step, loss))
+        blocks = min(len(self.dataset.validation), self.job.eval_batches * self.job.batch_size)
+        self.emit("evaluated", step=step, max_steps=self.job.max_steps, eval_loss=loss, eval_blocks=blocks)
+        return loss
 
     def _autocast(self) -> Any:
         if self.autocast_dtype is None:
@@ -605,6 +631,8 @@ class Trainer:
                     tokens_per_second=tokens / elapsed if elapsed > 0 else None,
                     eta_seconds=avg * (job.max_steps - step),
                 )
+            if job.eval_every and step % job.eval_every == 0:
+                self.evaluate_and_report(step)
             if job.checkpoint_every and step % job.checkpoint_every == 0 and step < job.max_steps:
                 self.save_checkpoint()
         if stopped:
@@ -612,7 +640,11 @@ class Trainer:
             result = {"step": self.progress.step, "checkpoint": str(path) if path else None}
             self.emit("stopped", **result)
             return {"event": "stopped", **result}
-        val_loss = self.evaluate()
+        # The final held-out loss; an evaluation at the last step already computed it on the same weights.
+        if self.evaluations and self.evaluations[-1][0] == self.progress.step:
+            val_loss: float | None = self.evaluations[-1][1]
+        else:
+            val_loss = self.evaluate()
         result = self.finish(val_loss)
         self.emit("completed", **result)
         return {"event": "completed", **result}
@@ -637,7 +669,14 @@ class Trainer:
                 "tokens_seen": self.progress.tokens_seen,
                 "final_loss": self.progress.last_loss,
                 "validation_loss": val_loss,
-                "lora": {"rank": self.job.lora_rank, "alpha": self.job.lora_alpha, "modules": self.lora_modules, "merged": True}
+                "evaluations": [{"step": s, "eval_loss": v} for s, v in self.evaluations],
+                "lora": {
+                    "rank": self.job.lora_rank,
+                    "alpha": self.job.lora_alpha,
+                    "dropout": self.job.lora_dropout,
+                    "modules": self.lora_modules,
+                    "merged": True,
+                }
                 if self.lora_modules
                 else None,
                 "init_from": self.job.init_from,

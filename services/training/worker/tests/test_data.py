@@ -8,7 +8,15 @@ from pathlib import Path
 import pytest
 import torch
 
-from neuroforge_worker.data import BlockSampler, DatasetSpec, PackedDataset, micro_batch, pack_blocks
+from neuroforge_worker.data import (
+    BlockSampler,
+    DatasetSpec,
+    PackedDataset,
+    load_documents,
+    micro_batch,
+    pack_blocks,
+    split_text_documents,
+)
 from neuroforge_worker.tokenizers import ByteTokenizer
 
 
@@ -74,3 +82,28 @@ def test_data_parallel_ranks_split_one_global_order(corpus_file: Path) -> None:
     r1, _, _ = micro_batch(ds, BlockSampler(len(ds.train), 0), 0, batch_size=2, rank=1, world_size=2)
     assert torch.equal(torch.cat([r0, r1]), single)
     assert pos == pos0 == 4
+
+
+def test_text_documents_are_separated_by_blank_lines(tmp_path: Path) -> None:
+    path = tmp_path / "docs.txt"
+    # Two documents (the second spans two lines) split by a blank line, a third after a run of blank lines
+    # (one holding only spaces); the leading and trailing blank lines start no document.
+    path.write_text("\n\nab\n\nc\nd\n\n  \n\t\ne\n\n", encoding="utf-8")
+    assert load_documents(DatasetSpec(str(path))) == ["ab", "c\nd", "e"]
+    # Each document is delimited as JSONL documents are: [bos] ids [eos].
+    ds = PackedDataset.build(DatasetSpec(str(path), validation_fraction=0.0), ByteTokenizer(), seq_len=11, seed=0)
+    assert ds.num_documents == 3
+    bos, eos, nl = 256, 257, 10
+    assert ds.train.tolist() == [[bos, 97, 98, eos, bos, 99, nl, 100, eos, bos, 101, eos]]
+
+
+def test_text_without_blank_lines_is_one_document(tmp_path: Path) -> None:
+    path = tmp_path / "one.txt"
+    path.write_text("line one\nline two\r\nline three\n", encoding="utf-8")
+    # Read with universal newlines (as before documents were split): CRLF arrives as LF.
+    assert load_documents(DatasetSpec(str(path))) == ["line one\nline two\nline three"]
+
+
+def test_text_split_handles_crlf_blank_lines() -> None:
+    assert split_text_documents("a\r\n\r\nb\r\n \r\n\r\nc") == ["a", "b", "c"]
+    assert split_text_documents("\n \n\t\n") == []

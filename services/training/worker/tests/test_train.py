@@ -215,3 +215,53 @@ def test_cpu_training_keeps_freed_memory_in_the_heap(monkeypatch: pytest.MonkeyP
     assert keep_freed_memory_for_reuse() is False
     monkeypatch.delenv("NEUROFORGE_KEEP_HEAP")
     assert keep_freed_memory_for_reuse() is True  # the worker's images are Linux/glibc
+
+
+def test_held_out_loss_is_reported_every_eval_every_steps(base_job: dict[str, Any], tmp_path: Path) -> None:
+    events = Events()
+    result = run_job({**base_job, "max_steps": 7, "eval_every": 3, "checkpoint_every": 0}, tmp_path / "out", events)
+    evaluated = events.of("evaluated")
+    assert [e["step"] for e in evaluated] == [3, 6]
+    assert all(math.isfinite(e["eval_loss"]) and e["eval_blocks"] > 0 for e in evaluated)
+    # Each report follows its step's progress report, on the weights of that step.
+    kinds = [(e["event"], e.get("step")) for e in events.items if e["event"] in ("progress", "evaluated")]
+    assert kinds.index(("evaluated", 3)) == kinds.index(("progress", 3)) + 1
+    assert evaluated[1]["eval_loss"] < evaluated[0]["eval_loss"]  # learning shows on held-out data too
+    lineage = json.loads((tmp_path / "out" / "training.json").read_text())
+    assert [e["step"] for e in lineage["evaluations"]] == [3, 6]
+    assert result["validation_loss"] is not None
+
+
+def test_evaluation_at_the_last_step_is_the_final_validation_loss(base_job: dict[str, Any], tmp_path: Path) -> None:
+    events = Events()
+    result = run_job({**base_job, "max_steps": 4, "eval_every": 2, "checkpoint_every": 0}, tmp_path / "out", events)
+    evaluated = events.of("evaluated")
+    assert [e["step"] for e in evaluated] == [2, 4]
+    assert result["validation_loss"] == evaluated[-1]["eval_loss"]
+
+
+def test_no_periodic_evaluation_without_eval_every_or_held_out_data(base_job: dict[str, Any], tmp_path: Path) -> None:
+    events = Events()
+    run_job({**base_job, "max_steps": 4, "checkpoint_every": 0}, tmp_path / "a", events)
+    assert events.of("evaluated") == []
+    events = Events()
+    no_split = {**base_job, "dataset": {**base_job["dataset"], "validation_fraction": 0.0}}
+    result = run_job({**no_split, "max_steps": 4, "eval_every": 2, "checkpoint_every": 0}, tmp_path / "b", events)
+    assert events.of("evaluated") == [] and result["validation_loss"] is None
+
+
+def test_evaluations_survive_a_resume(base_job: dict[str, Any], tmp_path: Path) -> None:
+    job = {**base_job, "max_steps": 8, "eval_every": 2, "checkpoint_every": 4}
+    first = Events()
+    run_job(job, tmp_path / "out", first, stop_after_steps=4)
+    assert [e["step"] for e in first.of("evaluated")] == [2, 4]
+    second = Events()
+    run_job(job, tmp_path / "out", second, resume=True)
+    assert [e["step"] for e in second.of("evaluated")] == [6, 8]  # no step evaluated twice
+    lineage = json.loads((tmp_path / "out" / "training.json").read_text())
+    assert [e["step"] for e in lineage["evaluations"]] == [2, 4, 6, 8]
+
+
+def test_eval_every_must_be_a_non_negative_integer(base_job: dict[str, Any]) -> None:
+    with pytest.raises(ValueError, match="eval_every must be a non-negative integer"):
+        JobSpec.from_dict({**base_job, "eval_every": -1})
