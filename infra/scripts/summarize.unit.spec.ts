@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 
-const script = join(import.meta.dirname, 'summarize.mjs');
+const script = join(__dirname, 'summarize.mjs');
 const dirs: string[] = [];
 
 afterEach(async () => {
