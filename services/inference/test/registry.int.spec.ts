@@ -111,9 +111,10 @@ describe('inference with the model registry', () => {
       }
     }
     expect(response.tokenIds).toHaveLength(4);
-    // The registry tags its start-up model: "seeded-random" weights, or "trained" on the shipped corpus.
-    const { model } = await registry.client.call('getModel', { name: 'retnet-default' });
-    const expected = model.tags.includes('seeded-random') ? 'seeded random' : 'trained';
+    // The registry records the start-up model's lineage: the repository ships a trained one (pre-trained lineage).
+    const { version } = await registry.client.call('resolveAlias', { modelName: '', alias: 'retnet-default' });
+    expect(version.lineage.source).toBe('LINEAGE_SOURCE_PRETRAINED');
+    const expected = 'trained';
     const served = (await h.client.info()).models.find((m) => m.name === 'retnet-default');
     expect(served).toMatchObject({
       version: 1,

@@ -362,7 +362,8 @@ describe('model registry over gRPC', () => {
       aliases: [{ alias: 'retnet-default', version: 1 }],
     });
     const resolved = (await registry.client.call('resolveAlias', { modelName: '', alias: 'retnet-default' })).version;
-    expect(resolved.lineage.source).toBe('LINEAGE_SOURCE_UPLOAD');
+    // Recorded per version, so a later upload or training run on this model reports its own weights' origin.
+    expect(resolved.lineage.source).toBe('LINEAGE_SOURCE_PRETRAINED');
     expect(resolved.tokenizerId).toBe('byte');
 
     // A wiped artifact folder is repaired: the same files are written again under the same hashes.

@@ -3,14 +3,11 @@
 // where its weights came from).
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { models } from '@neuroforge/contracts';
+import { models } from '@neuroforge/contracts';
 import { RegistryModelClient } from '@neuroforge/service-kit';
 import type { ModelSource, ResolvedModel } from '../application/ports/model-source.port';
 import { InferenceError } from '../domain/inference-error';
 import { type ModelRef, refKey } from '../domain/model-ref';
-
-const SEEDED_RANDOM_TAG = 'seeded-random';
-const TRAINED_TAG = 'trained';
 
 export class RegistryModelSource implements ModelSource {
   private readonly registry: RegistryModelClient;
@@ -25,7 +22,6 @@ export class RegistryModelSource implements ModelSource {
 
   async resolve(ref: ModelRef): Promise<ResolvedModel> {
     const { version, followsAlias } = await this.registry.resolveVersion(ref);
-    const model = await this.registry.model(version.modelName, refKey(ref));
     const dir = await this.registry.stage(version);
     return {
       name: version.modelName,
@@ -33,7 +29,7 @@ export class RegistryModelSource implements ModelSource {
       dir,
       tokenizerId: version.tokenizerId,
       architecture: version.architecture,
-      weightsSource: weightsSource(version, model?.tags ?? []),
+      weightsSource: weightsSource(version),
       ...(followsAlias ? { followsAlias } : {}),
     };
   }
@@ -43,9 +39,18 @@ export class RegistryModelSource implements ModelSource {
   }
 }
 
-/** From the model's tags (the registry tags its start-up model `seeded-random` or `trained`) and the lineage. */
-function weightsSource(version: models.ModelVersion, tags: readonly string[]): string {
-  if (tags.includes(SEEDED_RANDOM_TAG)) return 'seeded random';
-  if (tags.includes(TRAINED_TAG) || version.lineage?.source === 'LINEAGE_SOURCE_TRAINING_JOB') return 'trained';
-  return 'uploaded';
+/**
+ * From the version's lineage: the registry records how each version's weights came to be, so a model whose first
+ * version was seeded and whose later versions were trained reports each version truthfully.
+ */
+export function weightsSource(version: Pick<models.ModelVersion, 'lineage'>): string {
+  switch (version.lineage?.source) {
+    case models.LineageSource.LINEAGE_SOURCE_SEEDED_INIT:
+      return 'seeded random';
+    case models.LineageSource.LINEAGE_SOURCE_TRAINING_JOB:
+    case models.LineageSource.LINEAGE_SOURCE_PRETRAINED:
+      return 'trained';
+    default:
+      return 'uploaded';
+  }
 }

@@ -18,7 +18,12 @@ export const ARTIFACT_KINDS = [
 ] as const;
 export type ArtifactKind = (typeof ARTIFACT_KINDS)[number];
 
-export const LINEAGE_SOURCES = ['LINEAGE_SOURCE_UPLOAD', 'LINEAGE_SOURCE_TRAINING_JOB'] as const;
+export const LINEAGE_SOURCES = [
+  'LINEAGE_SOURCE_UPLOAD',
+  'LINEAGE_SOURCE_TRAINING_JOB',
+  'LINEAGE_SOURCE_SEEDED_INIT',
+  'LINEAGE_SOURCE_PRETRAINED',
+] as const;
 export type LineageSource = (typeof LINEAGE_SOURCES)[number];
 
 /** One stored file of a version (proto `Artifact`). */

@@ -99,7 +99,12 @@ export class EnsureDefaultModelHandler {
         artifacts: records.map((r) => ({ ...r, uri: '' })),
         tokenizerId: built.tokenizerId,
         configJson: built.configJson,
-        lineage: { source: 'LINEAGE_SOURCE_UPLOAD', trainingJobId: '', datasetSha256: '', baseModel: '' },
+        lineage: {
+          source: this.builder.kind === 'trained' ? 'LINEAGE_SOURCE_PRETRAINED' : 'LINEAGE_SOURCE_SEEDED_INIT',
+          trainingJobId: '',
+          datasetSha256: '',
+          baseModel: '',
+        },
         aliases: [],
         onlyIfFirst: !replace,
       }),

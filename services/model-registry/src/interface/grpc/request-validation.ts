@@ -141,7 +141,7 @@ export function registerVersionCommand(request: models.RegisterVersionRequest): 
 
 function lineageOf(v: Violations, lineage: models.Lineage | null | undefined): LineageRecord {
   if (!lineage) {
-    v.add('lineage', 'is required (source LINEAGE_SOURCE_UPLOAD or LINEAGE_SOURCE_TRAINING_JOB)');
+    v.add('lineage', `is required (source one of ${LINEAGE_SOURCES.join(', ')})`);
     return { source: 'LINEAGE_SOURCE_UPLOAD', trainingJobId: '', datasetSha256: '', baseModel: '' };
   }
   const source = String(lineage.source);

@@ -54,6 +54,10 @@ export enum LineageSource {
   LINEAGE_SOURCE_UPLOAD = "LINEAGE_SOURCE_UPLOAD",
   /** LINEAGE_SOURCE_TRAINING_JOB - Produced by a NeuroForge training job. */
   LINEAGE_SOURCE_TRAINING_JOB = "LINEAGE_SOURCE_TRAINING_JOB",
+  /** LINEAGE_SOURCE_SEEDED_INIT - Seeded random initialisation, never trained (e.g. the start-up default model when no trained one ships). */
+  LINEAGE_SOURCE_SEEDED_INIT = "LINEAGE_SOURCE_SEEDED_INIT",
+  /** LINEAGE_SOURCE_PRETRAINED - Trained outside this registry's jobs and registered by NeuroForge itself (e.g. the shipped default model). */
+  LINEAGE_SOURCE_PRETRAINED = "LINEAGE_SOURCE_PRETRAINED",
   UNRECOGNIZED = "UNRECOGNIZED",
 }
 
