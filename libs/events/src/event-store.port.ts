@@ -2,6 +2,7 @@
 import type { EventEnvelope } from './envelope';
 import type { ExpectedVersion } from './errors';
 import type { Event } from './event';
+import type { Snapshot } from './snapshot';
 
 /** Who and what caused an append; copied into every envelope of the append. */
 export interface AppendMetadata {
@@ -51,4 +52,15 @@ export interface EventStore {
   appendToStream<E extends Event>(streamId: string, events: E[], options?: AppendOptions): Promise<AppendResult<E>>;
   readStream<E extends Event>(streamId: string, options?: ReadStreamOptions): Promise<StoredEvent<E>[]>;
   readAll(options?: ReadAllOptions): Promise<StoredEvent[]>;
+  /**
+   * The events after `afterVersion` (a snapshot's version), read without loading the whole stream; `null` when
+   * `afterVersion` is not a commit boundary of the stream (beyond its head, or inside a commit), i.e. a
+   * snapshot at that version must not be trusted. Optional: handleCommand snapshots only with stores that have
+   * it and the two snapshot methods.
+   */
+  readStreamAfter?<E extends Event>(streamId: string, afterVersion: number): Promise<StoredEvent<E>[] | null>;
+  /** The stream's latest snapshot, or null. */
+  readSnapshot?(streamId: string): Promise<Snapshot | null>;
+  /** Saves a snapshot unless the stored one is newer (same schema version); concurrent savers may both win. */
+  writeSnapshot?(snapshot: Snapshot): Promise<void>;
 }

@@ -1,4 +1,5 @@
 // Domain-side types of the kit: events, deciders and domain errors. Nothing here does I/O.
+import type { SnapshotPolicy } from './snapshot';
 
 /**
  * A domain event: a plain typed record. Each aggregate declares one discriminated union of these, e.g.
@@ -25,6 +26,8 @@ export interface Decider<C, E, S> {
   decide(command: C, state: S): E[];
   evolve(state: S, event: E): S;
   initialState(): S;
+  /** Opt-in snapshots of the state (see docs/events.md, "Snapshots"); the state must then be JSON or have a codec. */
+  snapshot?: SnapshotPolicy<S>;
 }
 
 /**

@@ -1,5 +1,12 @@
 // @neuroforge/events — NeuroForge's event-sourcing kit. See docs/events.md.
-export { type HandleCommandOptions, type HandleCommandResult, handleCommand } from './command-handler';
+export {
+  type HandleCommandOptions,
+  type HandleCommandResult,
+  handleCommand,
+  type LoadedAggregate,
+  loadAggregate,
+  type SnapshotErrorHandler,
+} from './command-handler';
 export { DeciderSpecification, type DeciderThen, type DeciderWhen } from './decider-specification';
 export {
   ceSource,
@@ -50,6 +57,8 @@ export {
   type CommitDocument,
   MongoEventStore,
   type MongoEventStoreOptions,
+  type SnapshotDocument,
+  STREAM_PAGE,
   type StoredEventRecord,
 } from './mongo-event-store';
 export { OutboxRelay, type OutboxRelayOptions } from './outbox-relay';
@@ -61,4 +70,12 @@ export {
   type RebuildOptions,
   rebuildProjection,
 } from './projection';
+export {
+  decodeSnapshotState,
+  encodeSnapshotState,
+  type Snapshot,
+  type SnapshotCodec,
+  type SnapshotPolicy,
+  SnapshotStateError,
+} from './snapshot';
 export { captureTraceContext, contextFromCarrier, TRACER_NAME, type TraceCarrier } from './trace-context';

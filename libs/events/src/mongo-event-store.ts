@@ -12,6 +12,11 @@
 // FerretDB v1's $inc is not atomic under concurrency (two callers can get the same value). Positions are
 // unique, strictly increase within a stream, and follow commit order across streams closely; a failed append
 // leaves a gap. See docs/events.md.
+//
+// Pages: each commit also records `page` = (version - 1) / STREAM_PAGE, so the tail of a long stream (the
+// events after a snapshot) is one or two equality reads of at most STREAM_PAGE commits instead of the whole
+// stream (FerretDB v1 pushes equality down but not ranges). Snapshots live in their own collection, one
+// document per stream with `_id` = streamId.
 import { randomUUID } from 'node:crypto';
 import { type Connection, mongo } from 'mongoose';
 import { ceSource, ceType, DATA_CONTENT_TYPE, type EventEnvelope } from './envelope';
@@ -26,6 +31,7 @@ import type {
   StoredEvent,
 } from './event-store.port';
 import { isDuplicateKeyError } from './mongo-errors';
+import type { Snapshot } from './snapshot';
 import { captureTraceContext } from './trace-context';
 
 /** One event inside a commit document. `data` is JSON text: event payloads may hold keys FerretDB refuses. */
@@ -47,6 +53,8 @@ export interface CommitDocument {
   streamId: string;
   version: number;
   lastVersion: number;
+  /** (version - 1) / STREAM_PAGE, rounded down; absent on commits written before pages existed. */
+  page?: number;
   position: number;
   source: string;
   committedAt: Date;
@@ -63,6 +71,16 @@ interface StreamHead {
   position: number;
 }
 
+/** The latest snapshot of a stream (collection `snapshots` by default). */
+export interface SnapshotDocument {
+  _id: string;
+  version: number;
+  schemaVersion: number;
+  /** JSON text of the (encoded) state. */
+  state: string;
+  takenAt: Date;
+}
+
 export interface MongoEventStoreOptions {
   /** Service name, kebab case: envelopes get source `neuroforge/<service>`. */
   service: string;
@@ -72,6 +90,8 @@ export interface MongoEventStoreOptions {
   collection?: string;
   /** Default `counters`; the document `<collection>:position` holds the last global position proposed. */
   countersCollection?: string;
+  /** Default `snapshots`. */
+  snapshotsCollection?: string;
 }
 
 // An `any` append only loses a race to another append of the same stream; a few rounds always suffice.
@@ -80,12 +100,16 @@ const ANY_VERSION_ATTEMPTS = 20;
 const POSITION_ATTEMPTS = 10;
 // Streams whose last-seen head is remembered (see `knownHeads`).
 const KNOWN_HEADS = 10_000;
+/** Commits per page. Part of the stored schema: changing it would misplace the pages of existing commits. */
+export const STREAM_PAGE = 64;
+const pageOf = (version: number): number => Math.floor((version - 1) / STREAM_PAGE);
 
 export class MongoEventStore implements EventStore {
   readonly source: string;
   readonly context: string;
   readonly db: mongo.Db;
   readonly commits: mongo.Collection<CommitDocument>;
+  readonly snapshots: mongo.Collection<SnapshotDocument>;
   private readonly counters: mongo.Collection<{ _id: string; seq: number }>;
   private readonly counterId: string;
   // The last commit end this instance saw per stream (from a read or its own append). An expected version
@@ -103,6 +127,7 @@ export class MongoEventStore implements EventStore {
     const collection = options.collection ?? 'events';
     this.commits = db.collection<CommitDocument>(collection);
     this.counters = db.collection(options.countersCollection ?? 'counters');
+    this.snapshots = db.collection<SnapshotDocument>(options.snapshotsCollection ?? 'snapshots');
     this.counterId = `${collection}:position`;
   }
 
@@ -113,6 +138,7 @@ export class MongoEventStore implements EventStore {
       { key: { position: 1 }, name: 'position_unique', unique: true },
       // The relay's query. A partial index on published=false would be smaller; FerretDB v1 has none.
       { key: { published: 1, position: 1 }, name: 'outbox' },
+      { key: { streamId: 1, page: 1 }, name: 'stream_page' },
     ];
     // One index per command: FerretDB v1.24 drops the connection (a server panic) when one createIndexes
     // command lists several indexes that already exist, i.e. on every restart of a service.
@@ -139,14 +165,84 @@ export class MongoEventStore implements EventStore {
 
   async readStream<E extends Event>(streamId: string, options: ReadStreamOptions = {}): Promise<StoredEvent<E>[]> {
     const fromVersion = options.fromVersion ?? 1;
-    // Equality only: FerretDB pushes it down to PostgreSQL, a range on lastVersion it would not.
-    const commits = (await this.commits.find({ streamId }).toArray()).sort((a, b) => a.version - b.version);
-    const head = commits.at(-1);
-    this.rememberHead(streamId, { version: head?.lastVersion ?? 0, position: head?.position ?? 0 });
+    const commits = await this.readCommits(streamId);
     return commits
       .filter((commit) => commit.lastVersion >= fromVersion)
       .flatMap((commit) => this.toStoredEvents<E>(commit))
       .filter((e) => e.version >= fromVersion);
+  }
+
+  /**
+   * The events after `afterVersion`, reading only the pages from the one holding `afterVersion` on; null when
+   * `afterVersion` is not the last version of a commit of this stream. Falls back to reading the whole stream
+   * when the pages cannot show the boundary (commits from before pages existed, or a commit spanning pages).
+   */
+  async readStreamAfter<E extends Event>(streamId: string, afterVersion: number): Promise<StoredEvent<E>[] | null> {
+    if (afterVersion === 0) return this.readStream<E>(streamId);
+    let tail = await this.readPagesFrom(streamId, afterVersion);
+    if (!tail) tail = tailAfter(await this.readCommits(streamId), afterVersion);
+    if (!tail) return null;
+    const head = tail.at(-1);
+    if (head) this.rememberHead(streamId, { version: head.lastVersion, position: head.position });
+    return tail.slice(1).flatMap((commit) => this.toStoredEvents<E>(commit));
+  }
+
+  async readSnapshot(streamId: string): Promise<Snapshot | null> {
+    const doc = await this.snapshots.findOne({ _id: streamId });
+    return doc && { streamId, version: doc.version, schemaVersion: doc.schemaVersion, state: doc.state };
+  }
+
+  async writeSnapshot(snapshot: Snapshot): Promise<void> {
+    const doc: SnapshotDocument = {
+      _id: snapshot.streamId,
+      version: snapshot.version,
+      schemaVersion: snapshot.schemaVersion,
+      state: snapshot.state,
+      takenAt: new Date(),
+    };
+    try {
+      // Replace an older snapshot or one of another schema; an upsert that finds a newer one of the same schema
+      // collides on _id, which means there is nothing to do.
+      await this.snapshots.replaceOne(
+        {
+          _id: snapshot.streamId,
+          $or: [{ version: { $lt: snapshot.version } }, { schemaVersion: { $ne: snapshot.schemaVersion } }],
+        },
+        doc,
+        { upsert: true },
+      );
+    } catch (error) {
+      if (!isDuplicateKeyError(error)) throw error;
+    }
+  }
+
+  // Equality only: FerretDB pushes it down to PostgreSQL, a range on lastVersion it would not.
+  private async readCommits(streamId: string): Promise<CommitDocument[]> {
+    const commits = (await this.commits.find({ streamId }).toArray()).sort((a, b) => a.version - b.version);
+    const head = commits.at(-1);
+    this.rememberHead(streamId, { version: head?.lastVersion ?? 0, position: head?.position ?? 0 });
+    return commits;
+  }
+
+  // The commit ending at `afterVersion` and every later one, read page by page: the commit after a page's last
+  // one starts in the page of its first version, so reading stops at the first page whose successor would
+  // start in the same page. Null when the pages do not show that boundary commit.
+  private async readPagesFrom(streamId: string, afterVersion: number): Promise<CommitDocument[] | null> {
+    const commits: CommitDocument[] = [];
+    for (let page = pageOf(afterVersion); ; ) {
+      // The lastVersion condition is evaluated by FerretDB, not PostgreSQL, but still spares the transfer.
+      const found = await this.commits.find({ streamId, page, lastVersion: { $gte: afterVersion } }).toArray();
+      if (found.length === 0) break;
+      commits.push(...found);
+      const end = Math.max(...found.map((c) => c.lastVersion));
+      const next = pageOf(end + 1);
+      if (next === page) break;
+      page = next;
+    }
+    return tailAfter(
+      commits.sort((a, b) => a.version - b.version),
+      afterVersion,
+    );
   }
 
   /**
@@ -287,6 +383,7 @@ export class MongoEventStore implements EventStore {
         streamId,
         version: current + 1,
         lastVersion: current + events.length,
+        page: pageOf(current + 1),
         position: Math.max(await this.proposePosition(), head.position + 1),
         source: this.source,
         committedAt: new Date(),
@@ -305,4 +402,14 @@ export class MongoEventStore implements EventStore {
       }
     }
   }
+}
+
+// The commits from the one ending exactly at `afterVersion` to the head, if that commit is there and the rest
+// follow each other without a gap (commits tile a stream); null otherwise.
+function tailAfter(sorted: CommitDocument[], afterVersion: number): CommitDocument[] | null {
+  const start = sorted.findIndex((c) => c.lastVersion === afterVersion);
+  if (start < 0) return null;
+  const tail = sorted.slice(start);
+  for (let i = 1; i < tail.length; i++) if (tail[i].version !== tail[i - 1].lastVersion + 1) return null;
+  return tail;
 }
