@@ -1,5 +1,6 @@
 // The training service over gRPC against the real stack and the real model registry (a process): a job trains
-// with the real Python worker, streams its progress, registers a version with lineage and moves an alias; bad
+// with the real Python worker, streams its progress and held-out evaluations, registers a version with lineage
+// and moves an alias; bad
 // input is refused before anything is queued; StopJob stops a running worker with its checkpoint kept.
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -65,12 +66,12 @@ function fields(error: { metadata: { get(key: string): unknown[] } }): string[] 
 }
 
 describe('training jobs over gRPC', () => {
-  it('trains to completion, streams progress then the final state, and registers a version with lineage', async () => {
+  it('trains to completion, streams progress and evaluations then the final state, and registers a version', async () => {
     const modelName = uniqueName('tiny').replace('_', '-');
     const started = await training.client.call('startJob', {
       name: 'tiny',
       datasetId,
-      training: tinyTraining(40, 20),
+      training: { ...tinyTraining(40, 20), evalEverySteps: 10 },
       model: TINY_MODEL,
       registerAs: modelName,
       registerAlias: 'candidate',
@@ -87,6 +88,11 @@ describe('training jobs over gRPC', () => {
     expect(last.loss).toBeGreaterThan(0);
     const steps = messages.map((m) => m.progress.step);
     expect([...steps].sort((a, b) => a - b)).toEqual(steps);
+    // The held-out loss of the evaluation at step 40 (every 10 steps) rides on the final report.
+    expect(last.evalStep).toBe(40);
+    expect(last.evalLoss).toBeGreaterThan(0);
+    const evalSteps = messages.map((m) => m.progress.evalStep);
+    expect([...evalSteps].sort((a, b) => a - b)).toEqual(evalSteps);
 
     const job = await eventually(
       async () => (await training.client.call('getJob', { jobId })).job,
@@ -95,6 +101,7 @@ describe('training jobs over gRPC', () => {
     );
     expect(job.errorMessage).toBe('');
     expect(job).toMatchObject({ state: 'JOB_STATE_COMPLETED', registeredVersion: 1 });
+    expect(job.progress).toMatchObject({ evalStep: 40, evalLoss: last.evalLoss });
 
     const version = (await registryClient.call('getVersion', { modelName, version: 1 })).version;
     expect(version.lineage).toMatchObject({ source: 'LINEAGE_SOURCE_TRAINING_JOB', trainingJobId: jobId });
@@ -119,7 +126,12 @@ describe('training jobs over gRPC', () => {
         .find({ streamId: `job-${jobId}` })
         .sort({ version: 1 })
         .toArray();
-      const types = commits.flatMap((c) => (c.events as { type: string }[]).map((e) => e.type));
+      const recorded = commits.flatMap((c) => c.events as { type: string; data: string }[]);
+      const types = recorded.map((e) => e.type);
+      // Every evaluation is recorded (never thinned out like progress), in step order.
+      const evaluated = recorded.filter((e) => e.type === 'job_evaluated').map((e) => JSON.parse(e.data));
+      expect(evaluated.map((e) => e.step)).toEqual([10, 20, 30, 40]);
+      expect(evaluated.at(-1).evalLoss).toBeCloseTo(last.evalLoss, 9);
       expect(types.slice(0, 2)).toEqual(['job_queued', 'job_started']);
       expect(types).toContain('job_completed');
       expect(types.at(-1)).toBe('job_result_registered');

@@ -41,6 +41,7 @@ export interface EventPayloads {
   'neuroforge.training.job_queued.v1': training.JobQueued;
   'neuroforge.training.job_started.v1': training.JobStarted;
   'neuroforge.training.job_progress.v1': training.JobProgress;
+  'neuroforge.training.job_evaluated.v1': training.JobEvaluated;
   'neuroforge.training.job_completed.v1': training.JobCompleted;
   'neuroforge.training.job_failed.v1': training.JobFailed;
   'neuroforge.training.job_stopped.v1': training.JobStopped;
@@ -89,6 +90,7 @@ export const EVENT_CATALOGUE = {
   'neuroforge.training.job_queued.v1': entry('training', 'JobQueued'),
   'neuroforge.training.job_started.v1': entry('training', 'JobStarted'),
   'neuroforge.training.job_progress.v1': entry('training', 'JobProgress'),
+  'neuroforge.training.job_evaluated.v1': entry('training', 'JobEvaluated'),
   'neuroforge.training.job_completed.v1': entry('training', 'JobCompleted'),
   'neuroforge.training.job_failed.v1': entry('training', 'JobFailed'),
   'neuroforge.training.job_stopped.v1': entry('training', 'JobStopped'),

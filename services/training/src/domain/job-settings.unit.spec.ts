@@ -44,6 +44,21 @@ describe('job settings', () => {
     ]);
   });
 
+  it('refuses a LoRA dropout of 1 or more (and below 0), naming the field', () => {
+    expect(violations((v) => effectiveTraining(v, config.training, { loraDropout: 1 }, true))).toEqual([
+      'training.lora_dropout: 1 is invalid: must be ≥ 0 and < 1 (a dropout probability)',
+    ]);
+    expect(violations((v) => effectiveTraining(v, config.training, { loraDropout: -0.1 }, true))).toEqual([
+      'training.lora_dropout: -0.1 is invalid: must be ≥ 0 and ≤ 1',
+    ]);
+    const v = new Violations();
+    expect(effectiveTraining(v, config.training, { loraDropout: 0.3, evalEverySteps: 5 }, true)).toMatchObject({
+      loraDropout: 0.3,
+      evalEverySteps: 5,
+    });
+    expect(v.list).toEqual([]);
+  });
+
   it('builds a RetNet model config and refuses shapes the workers cannot train', () => {
     const v = new Violations();
     const m = effectiveModel(v, config.model, { embedDim: 16, numHeads: 2, tokenizer: 'byte', vocabSize: 259 });

@@ -6,6 +6,10 @@ import type { ProgressRecord } from './job.types';
 export type QueueJob = Command<'queue_job', JobQueued['data']>;
 export type ClaimJob = Command<'claim_job', { workerId: string; resumedFromStep: number }>;
 export type RecordProgress = Command<'record_progress', { workerId: string; progress: ProgressRecord }>;
+export type RecordEvaluation = Command<
+  'record_evaluation',
+  { workerId: string; step: number; evalLoss: number; evalSequences: number }
+>;
 export type CompleteJob = Command<'complete_job', { workerId: string; result: Omit<JobCompleted['data'], 'jobId'> }>;
 /** `workerId` '' for failures decided outside a worker. */
 export type FailJob = Command<'fail_job', { workerId: string; errorCode: string; errorMessage: string; step: number }>;
@@ -27,6 +31,7 @@ export type JobCommand =
   | QueueJob
   | ClaimJob
   | RecordProgress
+  | RecordEvaluation
   | CompleteJob
   | FailJob
   | ReleaseJob

@@ -3,7 +3,7 @@
 import { assertNever, type Decider, DomainError } from '@neuroforge/events';
 import type { JobCommand } from './job.commands';
 import type { JobCompleted, JobEvent, JobQueued } from './job.events';
-import { type JobStatus, type ProgressRecord, TERMINAL } from './job.types';
+import { type EvaluationRecord, type JobStatus, type ProgressRecord, TERMINAL } from './job.types';
 import { JobFailureCode, TrainingErrorCode, trainingErrors } from './training.errors';
 
 export interface JobState {
@@ -16,6 +16,8 @@ export interface JobState {
   readonly claims: number;
   readonly resumedFromStep: number;
   readonly progress: ProgressRecord | null;
+  /** The latest held-out evaluation; null before the first. */
+  readonly evaluation: EvaluationRecord | null;
   readonly stopRequest: { reason: string; stoppedByUserId: string } | null;
   readonly errorCode: string;
   readonly errorMessage: string;
@@ -34,6 +36,7 @@ const initial: JobState = {
   claims: 0,
   resumedFromStep: 0,
   progress: null,
+  evaluation: null,
   stopRequest: null,
   errorCode: '',
   errorMessage: '',
@@ -76,6 +79,14 @@ function decide(command: JobCommand, state: JobState): JobEvent[] {
     case 'record_progress':
       requireHolder(state, command.data.workerId);
       return [{ type: 'job_progress', data: { progress: command.data.progress } }];
+    case 'record_evaluation': {
+      requireHolder(state, command.data.workerId);
+      const { step, evalLoss, evalSequences } = command.data;
+      // A worker that resumed from an earlier checkpoint evaluates those steps again, on the same weights
+      // (resume is exact): the job keeps the first report of each step, so evaluations stay in step order.
+      if (state.evaluation && step <= state.evaluation.step) return [];
+      return [{ type: 'job_evaluated', data: { jobId, step, evalLoss, evalSequences } }];
+    }
     case 'complete_job':
       requireHolder(state, command.data.workerId);
       return [{ type: 'job_completed', data: { jobId, ...command.data.result } }];
@@ -170,6 +181,11 @@ function evolve(state: JobState, event: JobEvent): JobState {
       };
     case 'job_progress':
       return { ...state, progress: event.data.progress };
+    case 'job_evaluated':
+      return {
+        ...state,
+        evaluation: { step: event.data.step, evalLoss: event.data.evalLoss, evalSequences: event.data.evalSequences },
+      };
     case 'job_completed':
       return {
         ...state,

@@ -103,6 +103,45 @@ describe('TrainingJob decider', () => {
       .then([{ type: 'job_completed', data: { jobId, ...result } }]);
   });
 
+  it('records held-out evaluations from the holder, once per step and in step order', () => {
+    const evaluation = (step: number, evalLoss: number) => ({ workerId: 'w0', step, evalLoss, evalSequences: 16 });
+    const evaluated = (step: number, evalLoss: number): JobEvent => ({
+      type: 'job_evaluated',
+      data: { jobId, step, evalLoss, evalSequences: 16 },
+    });
+    spec
+      .given([queued, started('w0')])
+      .when({ type: 'record_evaluation', data: evaluation(4, 2.5) })
+      .then([evaluated(4, 2.5)]);
+    spec
+      .given([queued, started('w0')])
+      .when({ type: 'record_evaluation', data: { ...evaluation(4, 2.5), workerId: 'w1' } })
+      .thenThrows(TrainingErrorCode.LEASE_LOST);
+    // A resumed worker evaluates steps again: the first report of a step stays the job's.
+    spec
+      .given([queued, started('w0'), evaluated(4, 2.5), evaluated(8, 2.1)])
+      .when({ type: 'record_evaluation', data: evaluation(8, 2.1) })
+      .then([]);
+    spec
+      .given([queued, started('w0'), evaluated(4, 2.5)])
+      .when({ type: 'record_evaluation', data: evaluation(8, 2.1) })
+      .then([evaluated(8, 2.1)]);
+  });
+
+  it('keeps the latest evaluation in the job state, next to its progress', () => {
+    const events: JobEvent[] = [
+      queued,
+      started('w0'),
+      { type: 'job_progress', data: { progress: progress(4) } },
+      { type: 'job_evaluated', data: { jobId, step: 4, evalLoss: 2.5, evalSequences: 16 } },
+      { type: 'job_progress', data: { progress: progress(5) } },
+    ];
+    const state = events.reduce(jobDecider.evolve, jobDecider.initialState());
+    expect(state.evaluation).toEqual({ step: 4, evalLoss: 2.5, evalSequences: 16 });
+    expect(state.progress?.step).toBe(5);
+    expect(jobDecider.initialState().evaluation).toBeNull();
+  });
+
   it('requeues a lost job with a retry counted, and fails it once retries are used up', () => {
     spec
       .given([queued, started('w0')])

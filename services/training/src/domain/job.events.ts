@@ -26,6 +26,12 @@ export type JobStarted = Event<'job_started', { jobId: string; workerId: string;
 
 export type JobProgress = Event<'job_progress', { progress: ProgressRecord }>;
 
+/** The worker's periodic held-out evaluation (every `eval_every_steps` optimiser steps). */
+export type JobEvaluated = Event<
+  'job_evaluated',
+  { jobId: string; step: number; evalLoss: number; evalSequences: number }
+>;
+
 export type JobCompleted = Event<
   'job_completed',
   {
@@ -68,6 +74,7 @@ export type JobEvent =
   | JobQueued
   | JobStarted
   | JobProgress
+  | JobEvaluated
   | JobCompleted
   | JobFailed
   | JobStopped

@@ -69,6 +69,16 @@ export interface ProgressRecord {
   reportedAt: string;
 }
 
+/** The latest held-out evaluation of a job (events.proto JobEvaluated, without the job id). */
+export interface EvaluationRecord {
+  /** Optimiser steps done when it ran. */
+  step: number;
+  /** Mean next-token cross-entropy on the held-out split. */
+  evalLoss: number;
+  /** Held-out sequences averaged over. */
+  evalSequences: number;
+}
+
 /** One file of a trained model (proto models.v1.Artifact). */
 export interface ArtifactRecord {
   name: string;

@@ -1,6 +1,7 @@
 // One claimed job on one worker slot, from launch to its last event:
 // 1. heartbeats renew the job's lease (a lost lease kills the worker: someone else owns the job now);
-// 2. worker progress becomes job_progress events, at most one per interval, the last one always kept;
+// 2. worker progress becomes job_progress events, at most one per interval, the last one always kept; each
+//    held-out evaluation becomes a job_evaluated event (after its step's progress, never thinned out);
 // 3. a stop request (StopJob) becomes SIGTERM to the worker, which checkpoints and exits 75;
 // 4. the worker's last event decides the job's: completed, failed, stopped — or, when the worker died without
 //    one, nothing: the lease is left to expire, and the reaper puts the job back in the queue (docs/training/service.md).
@@ -156,6 +157,19 @@ export class JobRun {
           reportedAt: new Date().toISOString(),
         };
         if (Date.now() - this.lastAppendAt >= this.deps.settings.progressIntervalMs) this.flushProgress();
+        return;
+      }
+      case 'evaluated': {
+        if (typeof event.eval_loss !== 'number' || !Number.isFinite(event.eval_loss)) return;
+        // The step's progress goes first, so a reader never sees an evaluation ahead of the training step.
+        this.flushProgress();
+        const data = {
+          workerId: this.workerId,
+          step: num(event.step),
+          evalLoss: event.eval_loss,
+          evalSequences: num(event.eval_blocks),
+        };
+        this.chain = this.chain.then(() => this.append({ type: 'record_evaluation', data }));
         return;
       }
       case 'completed':

@@ -1,5 +1,5 @@
 // The worker's job spec (docs/training/worker.md, "Job spec") for one job: the effective settings mapped to the
-// worker's keys. Settings the worker does not have (lora_dropout, eval_every_steps) stay in the job's record only.
+// worker's keys.
 import type { JobQueued } from '../../domain/job.events';
 import { trainingSeqLen } from '../../domain/job-settings';
 import type { PoolSettings } from './pool-settings';
@@ -48,10 +48,12 @@ export function workerJobSpec(
     use_lora: t.useLora,
     lora_rank: Math.max(1, t.loraRank),
     lora_alpha: t.loraAlpha,
+    lora_dropout: t.loraDropout,
     use_fp16: t.useFp16,
     seq_len: trainingSeqLen(m ?? (initFrom ? { maxSeqLen: initFrom.maxSeqLen } : null), settings.seqLenCap),
     seed: settings.seed,
     checkpoint_every: t.checkpointEverySteps,
+    eval_every: t.evalEverySteps,
     log_every: 1,
     device: settings.device,
     ...(settings.torchThreads > 0 ? { num_threads: settings.torchThreads } : {}),

@@ -2,7 +2,7 @@
 import type { training } from '@neuroforge/contracts';
 import type { DatasetRecord } from '../../application/dataset.repository';
 import type { JobSnapshot } from '../../application/job-snapshot';
-import { JOB_STATE_OF, type ProgressRecord } from '../../domain/job.types';
+import { type EvaluationRecord, JOB_STATE_OF, type ProgressRecord } from '../../domain/job.types';
 
 export function timestamp(iso: string): { seconds: string; nanos: number } | null {
   if (iso === '') return null;
@@ -10,11 +10,17 @@ export function timestamp(iso: string): { seconds: string; nanos: number } | nul
   return { seconds: String(Math.floor(ms / 1000)), nanos: (ms % 1000) * 1_000_000 };
 }
 
-export function progressMessage(progress: ProgressRecord): training.TrainingProgress {
+/** A progress report with the job's latest held-out evaluation (eval_loss unset before the first). */
+export function progressMessage(
+  progress: ProgressRecord,
+  evaluation: EvaluationRecord | null = null,
+): training.TrainingProgress {
   return {
     ...progress,
     state: progress.state as training.JobState,
     reportedAt: timestamp(progress.reportedAt) as never,
+    evalLoss: evaluation ? evaluation.evalLoss : null,
+    evalStep: evaluation?.step ?? 0,
   };
 }
 
@@ -32,7 +38,7 @@ export function jobMessage(snapshot: JobSnapshot): training.TrainingJob {
     model: (job?.model ?? null) as training.ModelConfig | null,
     registerAs: job?.registerAs ?? '',
     registerAlias: job?.registerAlias ?? '',
-    progress: state.progress ? progressMessage({ ...state.progress, state: stateName }) : null,
+    progress: state.progress ? progressMessage({ ...state.progress, state: stateName }, state.evaluation) : null,
     workerId: state.workerId,
     errorMessage: state.errorMessage,
     registeredVersion: state.registeredVersion,

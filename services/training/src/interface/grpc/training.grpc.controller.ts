@@ -77,9 +77,9 @@ export class TrainingGrpcController implements training.TrainingServiceControlle
       let cancelled = false;
       void (async () => {
         try {
-          for await (const progress of this.watchJobHandler.watch(jobId(request), () => cancelled)) {
+          for await (const report of this.watchJobHandler.watch(jobId(request), () => cancelled)) {
             if (cancelled) return;
-            subscriber.next({ progress: progressMessage(progress) });
+            subscriber.next({ progress: progressMessage(report.progress, report.evaluation) });
           }
           subscriber.complete();
         } catch (error) {

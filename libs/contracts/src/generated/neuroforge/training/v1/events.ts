@@ -54,6 +54,18 @@ export interface JobProgress {
   progress?: TrainingProgress | null;
 }
 
+/** A worker evaluated the job's model on the held-out split (every TrainingConfig.eval_every_steps steps). */
+export interface JobEvaluated {
+  /** The job's id. */
+  jobId: string;
+  /** Optimiser steps done when the evaluation ran. */
+  step: number;
+  /** Loss on the held-out split (mean next-token cross-entropy). */
+  evalLoss: number;
+  /** Held-out sequences the loss was averaged over. */
+  evalSequences: number;
+}
+
 /** A job finished all steps; the model registry registers the result from this event. */
 export interface JobCompleted {
   /** The job's id. */

@@ -36,7 +36,7 @@ export enum JobState {
 export enum DatasetFormat {
   /** DATASET_FORMAT_UNSPECIFIED - Not set; rejected. */
   DATASET_FORMAT_UNSPECIFIED = "DATASET_FORMAT_UNSPECIFIED",
-  /** DATASET_FORMAT_TEXT - Plain UTF-8 text; documents separated by blank lines. */
+  /** DATASET_FORMAT_TEXT - Plain UTF-8 text; documents separated by blank lines (one or more lines that are empty or hold only whitespace). */
   DATASET_FORMAT_TEXT = "DATASET_FORMAT_TEXT",
   /** DATASET_FORMAT_JSONL - One JSON object per line with a "text" field. */
   DATASET_FORMAT_JSONL = "DATASET_FORMAT_JSONL",
@@ -103,7 +103,10 @@ export interface TrainingConfig {
     | boolean
     | null
     | undefined;
-  /** Dropout probability on the LoRA input. */
+  /**
+   * Dropout probability on the LoRA adapters' input, in [0, 1); applied in training only (evaluation and the
+   * merged export see no dropout).
+   */
   loraDropout?:
     | number
     | null
@@ -113,7 +116,10 @@ export interface TrainingConfig {
     | number
     | null
     | undefined;
-  /** Optimiser steps between evaluation passes on the held-out split. */
+  /**
+   * Optimiser steps between evaluation passes on the held-out split; each pass is recorded as a job_evaluated
+   * event and shows in TrainingProgress.eval_loss.
+   */
   evalEverySteps?: number | null | undefined;
 }
 
@@ -247,7 +253,19 @@ export interface TrainingProgress {
   /** Estimated seconds until the last step. */
   etaSeconds: number;
   /** When the worker made the report. */
-  reportedAt?: Timestamp | null;
+  reportedAt?:
+    | Timestamp
+    | null;
+  /**
+   * Loss on the held-out split at eval_step (mean next-token cross-entropy); unset before the job's first
+   * evaluation pass (one every TrainingConfig.eval_every_steps optimiser steps).
+   */
+  evalLoss?:
+    | number
+    | null
+    | undefined;
+  /** Optimiser step after which eval_loss was computed; 0 before the first evaluation pass. */
+  evalStep: number;
 }
 
 /** A training job. */
