@@ -185,6 +185,10 @@ const gateway = {
     pattern: /^(\*|https?:\/\/.+)$/,
     describe: 'origins such as http://host:port, or *',
   }),
+  trace_redis_commands: bool(
+    false,
+    'Trace each gateway Redis command (the admission check, token charges) as its own span; off, requests keep their HTTP and gRPC spans without that per-request cost.',
+  ),
 } satisfies Tree;
 
 export const configTree = { model, training, inference, system, stack, services, auth, gateway } satisfies Tree;

@@ -8,7 +8,7 @@ import { KafkaJsInstrumentation } from '@opentelemetry/instrumentation-kafkajs';
 import { MongoDBInstrumentation } from '@opentelemetry/instrumentation-mongodb';
 import { MongooseInstrumentation } from '@opentelemetry/instrumentation-mongoose';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { NodeSDK } from '@opentelemetry/sdk-node';
+import { NodeSDK, type NodeSDKConfiguration } from '@opentelemetry/sdk-node';
 import {
   BatchSpanProcessor,
   NoopSpanProcessor,
@@ -24,6 +24,12 @@ export interface StartTelemetryOptions {
   /** The service (`inference`, `model-registry`, ...); service.name becomes `neuroforge-<service>`. */
   serviceName: string;
   config: NeuroForgeConfig;
+  /**
+   * A span for every ioredis command (default true). A service whose Redis commands are per-request bookkeeping
+   * (the gateway's revocation and rate-limit checks) can turn this off: the ioredis module is then left unpatched,
+   * so its commands cost no span, attributes or context lookups, and its HTTP and gRPC spans still make the trace.
+   */
+  traceRedisCommands?: boolean;
 }
 
 export interface TelemetryHandle {
@@ -48,7 +54,8 @@ let shuttingDown: Promise<void> | undefined;
  * patches modules as they load, so it must run before http, @grpc/grpc-js, kafkajs, mongoose or ioredis are
  * imported. A second call for the same service returns the first handle.
  */
-export function startTelemetry({ serviceName, config }: StartTelemetryOptions): TelemetryHandle {
+export function startTelemetry(options: StartTelemetryOptions): TelemetryHandle {
+  const { serviceName, config } = options;
   const name = qualifiedServiceName(serviceName);
   if (started) {
     if (started.handle.serviceName !== name) {
@@ -80,18 +87,7 @@ export function startTelemetry({ serviceName, config }: StartTelemetryOptions): 
     // Metrics are Prometheus (prom-client); logs are JSON on stdout.
     metricReaders: [],
     logRecordProcessors: [],
-    instrumentations: [
-      new HttpInstrumentation({
-        ignoreIncomingRequestHook: (req) => UNTRACED_PATHS.test(req.url ?? ''),
-      }),
-      new GrpcInstrumentation({ ignoreGrpcMethods: ['Check', 'Watch', 'ServerReflectionInfo'] }),
-      new KafkaJsInstrumentation(),
-      new MongooseInstrumentation(),
-      new MongoDBInstrumentation(),
-      new IORedisInstrumentation(),
-      // No pino instrumentation: createLogger's mixin already adds trace_id/span_id whatever the import order,
-      // and the instrumentation would add them a second time.
-    ],
+    instrumentations: instrumentationsFor(options),
   });
   sdk.start();
 
@@ -100,6 +96,24 @@ export function startTelemetry({ serviceName, config }: StartTelemetryOptions): 
   startDefaultMetrics();
   started = { sdk, handle: { serviceName: name, exporting: stack.tracing_enabled } };
   return started.handle;
+}
+
+/** The instrumentations startTelemetry registers for these options (exported for its tests). */
+export function instrumentationsFor(
+  options: Pick<StartTelemetryOptions, 'traceRedisCommands'>,
+): NonNullable<NodeSDKConfiguration['instrumentations']> {
+  return [
+    new HttpInstrumentation({
+      ignoreIncomingRequestHook: (req) => UNTRACED_PATHS.test(req.url ?? ''),
+    }),
+    new GrpcInstrumentation({ ignoreGrpcMethods: ['Check', 'Watch', 'ServerReflectionInfo'] }),
+    new KafkaJsInstrumentation(),
+    new MongooseInstrumentation(),
+    new MongoDBInstrumentation(),
+    ...(options.traceRedisCommands === false ? [] : [new IORedisInstrumentation()]),
+    // No pino instrumentation: createLogger's mixin already adds trace_id/span_id whatever the import order,
+    // and the instrumentation would add them a second time.
+  ];
 }
 
 /** Flushes buffered spans and stops the SDK (call on SIGTERM, last). Safe to call more than once. */

@@ -232,6 +232,25 @@ describe('credentials', () => {
       401,
     );
   });
+
+  it("refuses a logged-out session's access token with 401 at once, on allowed and forbidden routes alike", async () => {
+    const session = await register(base, `${unique('revoked')}@example.com`);
+    expect((await call(base, 'GET', '/api/v1/models', { token: session.accessToken })).status).toBe(200);
+    const forbidden = () =>
+      call(base, 'POST', '/api/v1/models', {
+        token: session.accessToken,
+        body: { name: unique('m'), architecture: 'retnet' },
+      });
+    expectEnvelope(await forbidden(), 403, 'AUTH.FORBIDDEN');
+    await call(base, 'POST', '/api/v1/auth/logout', { body: { refresh_token: session.refreshToken } });
+    // Checked in the admission script on allowed routes, before the permission answer on forbidden ones.
+    expectEnvelope(
+      await call(base, 'GET', '/api/v1/models', { token: session.accessToken }),
+      401,
+      'AUTH.TOKEN_REVOKED',
+    );
+    expectEnvelope(await forbidden(), 401, 'AUTH.TOKEN_REVOKED');
+  });
 });
 
 describe('rate limits', () => {

@@ -1,5 +1,8 @@
 import { ConfigError, loadConfig, type NeuroForgeConfig, type ServiceName } from '@neuroforge/config';
-import { startTelemetry } from '@neuroforge/telemetry';
+import { type StartTelemetryOptions, startTelemetry } from '@neuroforge/telemetry';
+
+/** Per-service telemetry settings that startServiceTelemetry derives from the loaded configuration. */
+export type TelemetryTuning = Pick<StartTelemetryOptions, 'traceRedisCommands'>;
 
 // Loaded once by the preload and reused by bootstrapService, so both see the same configuration.
 let loaded: { name: ServiceName; config: NeuroForgeConfig } | undefined;
@@ -20,12 +23,16 @@ function configOrExit(name: ServiceName): NeuroForgeConfig {
 /**
  * Loads the configuration and starts OpenTelemetry. A service calls this from the first module its main.ts
  * imports (src/telemetry.ts), because instrumentation patches gRPC, HTTP, Kafka, Mongo and Redis clients as
- * they are loaded. Idempotent: bootstrapService calls it again and gets the same configuration.
+ * they are loaded. Idempotent: bootstrapService calls it again and gets the same configuration. `tune` picks
+ * per-service settings (such as the gateway leaving its Redis commands untraced) from that configuration.
  */
-export function startServiceTelemetry(name: ServiceName): NeuroForgeConfig {
+export function startServiceTelemetry(
+  name: ServiceName,
+  tune?: (config: NeuroForgeConfig) => TelemetryTuning,
+): NeuroForgeConfig {
   if (loaded) return loaded.config;
   const config = configOrExit(name);
-  startTelemetry({ serviceName: name, config });
+  startTelemetry({ serviceName: name, config, ...tune?.(config) });
   loaded = { name, config };
   return config;
 }

@@ -3,7 +3,7 @@ import { Reflector } from '@nestjs/core';
 import { isAllowed, type Permission } from '@neuroforge/auth-policy';
 import type { FastifyRequest } from 'fastify';
 import { ApiError } from './api-error';
-import { CredentialVerifier, credentialOf } from './credential-verifier';
+import { CredentialVerifier, credentialOf, tokenRevoked } from './credential-verifier';
 import { PUBLIC_ROUTE, REFRESH_TOKEN_CREDENTIAL, REQUIRED_PERMISSION } from './route-policy';
 
 /**
@@ -31,12 +31,16 @@ export class AuthGuard implements CanActivate {
 
     const credential = credentialOf(request.headers);
     if (!credential) throw ApiError.unauthenticated();
-    const principal = await this.verifier.verify(credential);
+    const { principal, revocationKeys } = await this.verifier.authenticate(credential);
     request.principal = principal;
     request.credential = credential;
+    request.revocationKeys = revocationKeys;
 
     const permission = this.reflector.getAllAndOverride<Permission | undefined>(REQUIRED_PERMISSION, targets);
     if (permission && !isAllowed(principal, permission)) {
+      // Refused before admission (a forbidden request is not counted), so revocation is checked here: a revoked
+      // token is told 401, as on every other route, not 403.
+      if (await this.verifier.isRevoked(revocationKeys)) throw tokenRevoked();
       throw new ApiError(403, 'AUTH.FORBIDDEN', `This route needs the permission ${permission}.`, {
         permission,
         role: principal.role,

@@ -44,16 +44,34 @@ export function credentialOf(
   return queryToken || undefined;
 }
 
+/** A credential whose signature (access token) or key (API key) checked out, and what is left to check. */
+export interface Authentication {
+  readonly principal: Principal;
+  /**
+   * The revocation marks auth keeps in Redis for this access token (its session and its `jti`); the credential is
+   * revoked when one exists. Empty for API keys: auth's VerifyApiKey already said whether the key is revoked.
+   */
+  readonly revocationKeys: readonly string[];
+}
+
+/** The 401 a revoked access token gets, wherever the revocation was found. */
+export function tokenRevoked(): ApiError {
+  return new ApiError(401, 'AUTH.TOKEN_REVOKED', 'access token revoked', {}, { 'www-authenticate': 'Bearer' });
+}
+
 /**
  * Establishes who is calling. Access tokens are verified locally against the auth service's JWKS (cached,
  * refreshed on an unknown `kid`, see @neuroforge/auth-policy) plus the revocation marks auth keeps in Redis, so a
  * reused refresh token's family stops working at the gateway too. API keys go to auth's VerifyApiKey on every
  * request, so a revoked key stops working at once.
+ *
+ * HTTP requests use `authenticate`, which leaves the revocation marks to the rate-limit admission script (one Redis
+ * round trip for both, see RateLimiter); `verify` checks them itself (WebSocket connections).
  */
 @Injectable()
 export class CredentialVerifier {
   private readonly jwks: JwksVerifier;
-  private readonly verified = new Map<string, AccessTokenClaims>();
+  private readonly verified = new Map<string, { expiresAtMs: number; authentication: Authentication }>();
 
   constructor(
     @Inject(SERVICE_CONFIG) config: NeuroForgeConfig,
@@ -68,54 +86,78 @@ export class CredentialVerifier {
       audience: config.auth.audience,
       cacheSeconds: config.auth.jwks_cache_seconds,
       clockToleranceSeconds: 1,
-      isRevoked: (claims) => this.isRevoked(claims.sid, claims.jti),
+      // No isRevoked: revocation is checked by the caller of authenticate (or by verify), for seen tokens too.
     });
   }
 
+  /** The credential's principal, revocation included (a revoked access token is refused with 401). */
   async verify(credential: string): Promise<Principal> {
-    return credential.startsWith(API_KEY_PREFIX) ? this.verifyApiKey(credential) : this.verifyAccessToken(credential);
+    const { principal, revocationKeys } = await this.authenticate(credential);
+    if (await this.isRevoked(revocationKeys)) throw tokenRevoked();
+    return principal;
   }
 
-  private async verifyAccessToken(token: string): Promise<Principal> {
+  /**
+   * The credential's principal and the revocation marks still to be checked (the caller must check them before
+   * letting the request through: RateLimitGuard does, in the admission script). Throws 401 for anything invalid.
+   */
+  async authenticate(credential: string): Promise<Authentication> {
+    if (credential.startsWith(API_KEY_PREFIX))
+      return { principal: await this.verifyApiKey(credential), revocationKeys: [] };
+    return this.accessTokenAuthentication(credential);
+  }
+
+  /**
+   * Whether one of the marks exists. If Redis cannot answer, the signature check stands alone (as the admission
+   * script does: the gateway keeps serving while Redis is away).
+   */
+  async isRevoked(keys: readonly string[]): Promise<boolean> {
+    if (keys.length === 0) return false;
     try {
-      const claims = await this.claimsOf(token);
-      return {
+      return (await this.redis.client.exists(...keys)) > 0;
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * A token seen before skips the signature check until its `exp` (the CPU-heavy part of verification; revocation
+   * is checked on every request by the caller) and reuses its principal; anything else goes through the full check
+   * of @neuroforge/auth-policy.
+   */
+  private async accessTokenAuthentication(token: string): Promise<Authentication> {
+    const known = this.verified.get(token);
+    if (known && known.expiresAtMs > Date.now()) return known.authentication;
+    this.verified.delete(token);
+    let claims: AccessTokenClaims;
+    try {
+      claims = await this.jwks.verify(token);
+    } catch (error) {
+      if (error instanceof AccessTokenError) {
+        throw new ApiError(401, error.code, error.message, {}, { 'www-authenticate': 'Bearer' });
+      }
+      throw error;
+    }
+    const authentication: Authentication = {
+      principal: {
         userId: claims.sub,
         email: claims.email,
         role: claims.role,
         method: 'access_token',
         credentialId: claims.sid,
         scopes: claims.scopes,
-      };
-    } catch (error) {
-      if (error instanceof AccessTokenError) {
-        return Promise.reject(new ApiError(401, error.code, error.message, {}, { 'www-authenticate': 'Bearer' }));
-      }
-      throw error;
-    }
-  }
-
-  /**
-   * A token seen before skips the signature check until its `exp` (the CPU-heavy part of verification), never the
-   * revocation check; anything else goes through the full check of @neuroforge/auth-policy.
-   */
-  private async claimsOf(token: string): Promise<AccessTokenClaims> {
-    const known = this.verified.get(token);
-    if (known && known.exp * 1000 > Date.now()) {
-      if (await this.isRevoked(known.sid, known.jti)) {
-        this.verified.delete(token);
-        throw new AccessTokenError('AUTH.TOKEN_REVOKED', 'access token revoked');
-      }
-      return known;
-    }
-    this.verified.delete(token);
-    const claims = await this.jwks.verify(token);
+      },
+      revocationKeys: [
+        revocationKeys.session(AUTH_REDIS_PREFIX, claims.sid),
+        revocationKeys.token(AUTH_REDIS_PREFIX, claims.jti),
+      ],
+    };
     if (this.verified.size >= MAX_REMEMBERED_TOKENS) {
       const oldest = this.verified.keys().next().value;
       if (oldest !== undefined) this.verified.delete(oldest);
     }
-    this.verified.set(token, claims);
-    return claims;
+    this.verified.set(token, { expiresAtMs: claims.exp * 1000, authentication });
+    return authentication;
   }
 
   private async verifyApiKey(apiKey: string): Promise<Principal> {
@@ -133,18 +175,5 @@ export class CredentialVerifier {
       credentialId: principal.apiKeyId,
       scopes: principal.scopes,
     };
-  }
-
-  /** Auth marks revoked sessions and tokens in Redis; if Redis cannot answer, the signature check stands alone. */
-  private async isRevoked(sid: string, jti: string): Promise<boolean> {
-    try {
-      const found = await this.redis.client.exists(
-        revocationKeys.session(AUTH_REDIS_PREFIX, sid),
-        revocationKeys.token(AUTH_REDIS_PREFIX, jti),
-      );
-      return found > 0;
-    } catch {
-      return false;
-    }
   }
 }

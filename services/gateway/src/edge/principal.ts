@@ -23,5 +23,10 @@ declare module 'fastify' {
     principal?: Principal;
     /** The raw credential the principal was established from (forwarded to auth for API-key management). */
     credential?: string;
+    /**
+     * Revocation marks of the credential that AuthGuard left for RateLimitGuard to check in its admission script
+     * (one Redis round trip for both); a request must not reach a handler before they are checked.
+     */
+    revocationKeys?: readonly string[];
   }
 }

@@ -5,6 +5,7 @@ import { SERVICE_LOGGER } from '@neuroforge/service-kit';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { RateLimiter } from '../infrastructure/redis/rate-limiter';
 import { ApiError } from './api-error';
+import { tokenRevoked } from './credential-verifier';
 import type { Principal } from './principal';
 import { CHARGES_TOKENS } from './route-policy';
 
@@ -14,7 +15,10 @@ export function rateLimitSubject(principal: Principal | undefined, ip: string): 
   return principal.method === 'api_key' ? `key:${principal.credentialId}` : `user:${principal.userId}`;
 }
 
-/** Admits or refuses a request by the Redis rate limits; runs after AuthGuard so it knows the principal. */
+/**
+ * Admits or refuses a request by the Redis rate limits; runs after AuthGuard so it knows the principal, and checks
+ * the revocation marks AuthGuard left on the request in the same script (revoked: 401, and nothing is counted).
+ */
 @Injectable()
 export class RateLimitGuard implements CanActivate {
   constructor(
@@ -37,14 +41,17 @@ export class RateLimitGuard implements CanActivate {
       rateLimitSubject(request.principal, request.ip),
       !!chargesTokens,
       (k, v) => reply.header(k, v),
+      request.revocationKeys,
     );
     return true;
   }
 }
 
 /**
- * Counts one request and throws 429 (with Retry-After) when a limit is reached. When Redis cannot answer, the
- * request is let through and the failure logged: the limits protect capacity, they are not an auth control.
+ * Counts one request and throws 429 (with Retry-After) when a limit is reached, or 401 when one of
+ * `revocationKeys` exists (then nothing is counted). When Redis cannot answer, the request is let through and the
+ * failure logged: the limits protect capacity, and the revocation marks are checked on top of a valid signature,
+ * as they always were when Redis is away.
  */
 export async function enforceRateLimit(
   limiter: RateLimiter,
@@ -52,14 +59,16 @@ export async function enforceRateLimit(
   subject: string,
   chargesTokens: boolean,
   setHeader: (name: string, value: string) => void,
+  revocationKeys: readonly string[] = [],
 ): Promise<void> {
   let admission: Awaited<ReturnType<RateLimiter['admit']>>;
   try {
-    admission = await limiter.admit(subject, chargesTokens);
+    admission = await limiter.admit(subject, chargesTokens, revocationKeys);
   } catch (error) {
     logger.warn({ err: error, subject }, 'rate limit check failed; request admitted');
     return;
   }
+  if (admission.revoked) throw tokenRevoked();
   if (admission.requestLimit > 0) {
     setHeader('x-ratelimit-limit', String(admission.requestLimit));
     setHeader('x-ratelimit-remaining', String(admission.remaining));

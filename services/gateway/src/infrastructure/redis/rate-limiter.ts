@@ -4,19 +4,33 @@ import { SERVICE_CONFIG } from '@neuroforge/service-kit';
 import type Redis from 'ioredis';
 import { GatewayRedis } from './redis.provider';
 
-// Fixed windows that start at a subject's first request: INCR the request counter (setting its expiry when it
-// is new) and read the tokens counter, in one script, so concurrent gateways never lose a count. A window ends
-// `rate_limit_window_seconds` after its first request; Retry-After is the time left in it.
+// The one Redis round trip of an authenticated request: the revocation marks auth keeps (KEYS[3..], none for
+// anonymous requests and API keys) and the rate-limit admission, in one script, so a revoked credential is refused
+// at once and is never counted against a limit. Admission uses fixed windows that start at a subject's first
+// request: INCR the request counter (setting its expiry when it is new) and read the tokens counter, atomically, so
+// concurrent gateways never lose a count. A window ends `rate_limit_window_seconds` after its first request;
+// Retry-After is the time left in it. ARGV: window ms, request limit, token limit (0: that limit does not apply).
+// Returns {outcome, request count, request window ms left, tokens window ms left}; outcome is 'revoked',
+// 'requests' (request limit reached), 'tokens' (token budget spent) or 'admitted'.
 const ADMIT = `
+if #KEYS > 2 and redis.call('EXISTS', unpack(KEYS, 3)) > 0 then
+  return {'revoked', 0, 0, 0}
+end
 local count = redis.call('INCR', KEYS[1])
 local ttl = redis.call('PTTL', KEYS[1])
 if ttl < 0 then
   redis.call('PEXPIRE', KEYS[1], ARGV[1])
   ttl = tonumber(ARGV[1])
 end
-local tokens = tonumber(redis.call('GET', KEYS[2]) or '0')
-local tokensTtl = redis.call('PTTL', KEYS[2])
-return {count, ttl, tokens, tokensTtl}
+local requestLimit = tonumber(ARGV[2])
+if requestLimit > 0 and count > requestLimit then
+  return {'requests', count, ttl, 0}
+end
+local tokenLimit = tonumber(ARGV[3])
+if tokenLimit > 0 and tonumber(redis.call('GET', KEYS[2]) or '0') >= tokenLimit then
+  return {'tokens', count, ttl, redis.call('PTTL', KEYS[2])}
+end
+return {'admitted', count, ttl, 0}
 `;
 
 const CHARGE = `
@@ -27,6 +41,8 @@ return total
 
 export interface Admission {
   allowed: boolean;
+  /** A revocation mark exists for the credential: refuse with 401; nothing was counted. */
+  revoked?: true;
   /** Which limit refused the request. */
   limit?: 'requests' | 'tokens';
   /** Requests allowed per window, and how many are left in the current one. */
@@ -45,13 +61,18 @@ export class RateLimiter {
   private readonly prefix = 'neuroforge:gateway:rl:';
 
   private readonly scripts: Redis & {
-    nfAdmit(requestKey: string, tokensKey: string, windowMs: string): Promise<[number, number, number, number]>;
+    nfAdmit(
+      numberOfKeys: number,
+      ...keysThenArgs: string[]
+    ): Promise<['revoked' | 'requests' | 'tokens' | 'admitted', number, number, number]>;
     nfCharge(tokensKey: string, tokens: string, windowMs: string): Promise<number>;
   };
 
   constructor(@Inject(SERVICE_CONFIG) config: NeuroForgeConfig, @Inject(GatewayRedis) redis: GatewayRedis) {
-    // Defined commands run by EVALSHA (the script body is sent once, not with every request).
-    redis.client.defineCommand('nfAdmit', { numberOfKeys: 2, lua: ADMIT });
+    // Defined commands run by EVALSHA (the script body is sent once, not with every request); ioredis sends the
+    // body again with EVAL when Redis answers NOSCRIPT (a restart or SCRIPT FLUSH), which loads it for next time.
+    // nfAdmit takes its key count first, since revocation keys vary.
+    redis.client.defineCommand('nfAdmit', { lua: ADMIT });
     redis.client.defineCommand('nfCharge', { numberOfKeys: 1, lua: CHARGE });
     this.scripts = redis.client as typeof this.scripts;
     const { rate_limit_per_minute, tokens_per_minute, rate_limit_window_seconds } = config.gateway;
@@ -62,24 +83,40 @@ export class RateLimiter {
     this.tokenLimit = tokens_per_minute === 0 ? 0 : Math.max(1, Math.round(tokens_per_minute * scale));
   }
 
-  /** Counts one request of `subject` and says whether it may proceed (`checkTokens`: also the token budget). */
-  async admit(subject: string, checkTokens: boolean): Promise<Admission> {
-    const [count, ttl, tokens, tokensTtl] = await this.scripts.nfAdmit(
+  /**
+   * Counts one request of `subject` and says whether it may proceed (`checkTokens`: also the token budget), unless
+   * one of `revocationKeys` exists, in which case the credential is revoked and nothing is counted.
+   */
+  async admit(subject: string, checkTokens: boolean, revocationKeys: readonly string[] = []): Promise<Admission> {
+    const [outcome, count, ttl, tokensTtl] = await this.scripts.nfAdmit(
+      2 + revocationKeys.length,
       `${this.prefix}req:${subject}`,
       `${this.prefix}tok:${subject}`,
+      ...revocationKeys,
       String(this.windowMs),
+      String(this.requestLimit),
+      String(checkTokens ? this.tokenLimit : 0),
     );
-    const resetSeconds = Math.max(1, Math.ceil(ttl / 1000));
     const admission = {
       requestLimit: this.requestLimit,
       remaining: this.requestLimit === 0 ? Number.POSITIVE_INFINITY : Math.max(0, this.requestLimit - count),
-      resetSeconds,
+      resetSeconds: Math.max(1, Math.ceil(ttl / 1000)),
     };
-    if (this.requestLimit > 0 && count > this.requestLimit) return { ...admission, allowed: false, limit: 'requests' };
-    if (checkTokens && this.tokenLimit > 0 && tokens >= this.tokenLimit) {
-      return { ...admission, allowed: false, limit: 'tokens', resetSeconds: Math.max(1, Math.ceil(tokensTtl / 1000)) };
+    switch (outcome) {
+      case 'revoked':
+        return { allowed: false, revoked: true, requestLimit: this.requestLimit, remaining: 0, resetSeconds: 0 };
+      case 'requests':
+        return { ...admission, allowed: false, limit: 'requests' };
+      case 'tokens':
+        return {
+          ...admission,
+          allowed: false,
+          limit: 'tokens',
+          resetSeconds: Math.max(1, Math.ceil(tokensTtl / 1000)),
+        };
+      default:
+        return { ...admission, allowed: true };
     }
-    return { ...admission, allowed: true };
   }
 
   /** Adds generated tokens to `subject`'s budget for the current tokens window. */
