@@ -1,6 +1,6 @@
 // Runs Collection commands: load the stream, decide, append (retrying version conflicts), wake the relay.
 import { Inject, Injectable } from '@nestjs/common';
-import { handleCommand, VersionConflictError } from '@neuroforge/events';
+import { handleCommand, loadAggregate, VersionConflictError } from '@neuroforge/events';
 import type { CollectionCommand } from '../domain/collection.commands';
 import { type CollectionState, collectionDecider } from '../domain/collection.decider';
 import type { CollectionEvent } from '../domain/collection.events';
@@ -36,9 +36,6 @@ export class CollectionStream {
   }
 
   async state(name: string): Promise<CollectionState> {
-    const history = await this.store.readStream<CollectionEvent>(collectionStreamId(name));
-    let state = collectionDecider.initialState();
-    for (const stored of history) state = collectionDecider.evolve(state, stored.event);
-    return state;
+    return (await loadAggregate(this.store, collectionDecider, collectionStreamId(name))).state;
   }
 }

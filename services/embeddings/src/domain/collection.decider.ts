@@ -52,6 +52,9 @@ function requireRunning(state: CollectionState, toVersion: number): void {
 
 export const collectionDecider: Decider<CollectionCommand, CollectionEvent, CollectionState> = {
   initialState,
+  // Every document write is an event on the collection's stream, so streams grow without bound: commands start
+  // from a snapshot. Bump `version` when CollectionState or evolve changes.
+  snapshot: { every: 50, version: 1 },
 
   decide(command, state) {
     switch (command.type) {

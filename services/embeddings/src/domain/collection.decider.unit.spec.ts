@@ -1,6 +1,6 @@
 // given / when / then for the Collection aggregate.
-import { DeciderSpecification } from '@neuroforge/events';
-import { describe, it } from 'vitest';
+import { DeciderSpecification, decodeSnapshotState, encodeSnapshotState, foldEvents } from '@neuroforge/events';
+import { describe, expect, it } from 'vitest';
 import type { CollectionCommand } from './collection.commands';
 import { collectionDecider } from './collection.decider';
 import type { CollectionEvent } from './collection.events';
@@ -118,5 +118,10 @@ describe('Collection decider', () => {
       .given([created, started])
       .when({ type: 'complete_reembedding', data: { toVersion: 3, processedDocuments: 0 } })
       .thenThrows('EMBEDDINGS.REEMBEDDING_NOT_RUNNING');
+  });
+
+  it('has a state that survives a snapshot unchanged (plain JSON)', () => {
+    const state = foldEvents(collectionDecider, [created, started]);
+    expect(decodeSnapshotState(encodeSnapshotState(state))).toEqual(state);
   });
 });
