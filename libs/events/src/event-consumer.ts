@@ -1,12 +1,12 @@
 // Kafka consumers of NeuroForge events: a handler per CloudEvents type, idempotent handling, offsets committed
 // only after handling, retries with exponential backoff, and a dead-letter topic `<topic>.dlq` for messages
 // that keep failing, so one poison message never stops a partition.
-import { context, SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import { context, type Link, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { Consumer, IHeaders, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import { EnvelopeValidationError, type EventEnvelope, fromKafkaMessage, headersAsText } from './envelope';
 import { dlqTopic, ensureTopics } from './kafka-topics';
 import type { ProcessedMarkers } from './processed-markers';
-import { contextFromCarrier, startSpan } from './trace-context';
+import { contextFromCarrier, startSpan, TRACER_NAME } from './trace-context';
 
 export interface MessageInfo {
   readonly topic: string;
@@ -50,6 +50,14 @@ export interface EventConsumerOptions {
   maxWaitTimeInMs?: number;
   /** Told about each message sent to the dead-letter topic. */
   onDeadLetter?: (info: MessageInfo, error: unknown) => void;
+  /**
+   * Handles all of a Kafka batch's events (of the handled types, in offset order) in one call, e.g.
+   * `projection.batchHandler()` for one bulkWrite per batch. Must be idempotent, like the handlers: when it
+   * throws, the batch is handled again message by message through `handlers` (with retries and the DLQ).
+   */
+  batchHandler?: (envelopes: EventEnvelope[]) => Promise<void>;
+  /** Told when a batchHandler call failed and its batch fell back to one message at a time. */
+  onBatchError?: (error: unknown, info: { topic: string; partition: number; messages: number }) => void;
 }
 
 export class EventConsumer {
@@ -89,9 +97,12 @@ export class EventConsumer {
       partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 1,
       eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
         let next: string | undefined;
+        // Handled together when there is a batch handler; the rest (malformed messages, or all of them when the
+        // batch handler failed) go through the one-message path below.
+        const handled = await this.handleBatch(batch.topic, batch.partition, batch.messages);
         for (const message of batch.messages) {
           if (!isRunning() || isStale()) break;
-          await this.handleMessage(batch.topic, batch.partition, message, heartbeat);
+          if (!handled.has(message.offset)) await this.handleMessage(batch.topic, batch.partition, message, heartbeat);
           resolveOffset(message.offset);
           next = (BigInt(message.offset) + 1n).toString();
         }
@@ -139,6 +150,59 @@ export class EventConsumer {
     } finally {
       await admin.disconnect();
     }
+  }
+
+  // Runs the batch handler over the batch's decodable events of handled types (skipping those the processed
+  // markers know); returns the offsets it handled (none when there is no batch handler or it failed).
+  private async handleBatch(topic: string, partition: number, messages: KafkaMessage[]): Promise<Set<string>> {
+    const handled = new Set<string>();
+    const batchHandler = this.options.batchHandler;
+    if (!batchHandler || messages.length === 0) return handled;
+    const envelopes: EventEnvelope[] = [];
+    const offsets: string[] = [];
+    const ids = new Set<string>();
+    const links: Link[] = []; // one span for the batch, linked to each event's producer trace
+    const markers = this.options.processedMarkers;
+    for (const message of messages) {
+      let envelope: EventEnvelope;
+      try {
+        envelope = fromKafkaMessage(message);
+      } catch {
+        continue; // dead-lettered by the one-message path
+      }
+      offsets.push(message.offset);
+      if (!this.options.handlers[envelope.type]) continue;
+      if (ids.has(envelope.id)) continue; // a duplicate inside the batch
+      if (markers && (await markers.has(this.options.groupId, envelope.id))) continue;
+      ids.add(envelope.id);
+      envelopes.push(envelope);
+      const producer = trace.getSpanContext(contextFromCarrier(headersAsText(message.headers)));
+      if (producer) links.push({ context: producer });
+    }
+    const span = trace.getTracer(TRACER_NAME).startSpan(`${topic} process`, { kind: SpanKind.CONSUMER, links });
+    const ctx = trace.setSpan(context.active(), span);
+    span.setAttributes({
+      'messaging.system': 'kafka',
+      'messaging.destination.name': topic,
+      'messaging.operation.type': 'process',
+      'messaging.consumer.group.name': this.options.groupId,
+      'messaging.batch.message_count': envelopes.length,
+    });
+    try {
+      if (envelopes.length > 0) await context.with(ctx, () => batchHandler(envelopes));
+      if (markers)
+        await markers.markMany(
+          this.options.groupId,
+          envelopes.map((e) => e.id),
+        );
+      for (const offset of offsets) handled.add(offset);
+    } catch (error) {
+      span.recordException(error instanceof Error ? error : String(error));
+      this.options.onBatchError?.(error, { topic, partition, messages: messages.length });
+    } finally {
+      span.end();
+    }
+    return handled;
   }
 
   private async handleMessage(

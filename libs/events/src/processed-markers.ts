@@ -1,7 +1,7 @@
 // Idempotent consumption: a marker document per (consumer group, event id) records that the group handled the
 // event, so a redelivered duplicate is skipped. FerretDB has no TTL indexes, so old markers are pruned with
 // prune() (events are redelivered within minutes, not months).
-import type { mongo } from 'mongoose';
+import { mongo } from 'mongoose';
 import { isDuplicateKeyError } from './mongo-errors';
 
 interface MarkerDocument {
@@ -32,6 +32,20 @@ export class ProcessedMarkers {
       await this.markers.insertOne({ _id: markerId(group, eventId), group, eventId, at: new Date() });
     } catch (error) {
       if (!isDuplicateKeyError(error)) throw error; // already marked by an earlier delivery
+    }
+  }
+
+  /** Marks many events in one round trip (a consumer's batch); already-marked ones are left as they are. */
+  async markMany(group: string, eventIds: string[]): Promise<void> {
+    if (eventIds.length === 0) return;
+    const at = new Date();
+    const docs = eventIds.map((eventId) => ({ _id: markerId(group, eventId), group, eventId, at }));
+    try {
+      await this.markers.insertMany(docs, { ordered: false });
+    } catch (error) {
+      if (!(error instanceof mongo.MongoBulkWriteError)) throw error;
+      const writeErrors = Array.isArray(error.writeErrors) ? error.writeErrors : [error.writeErrors];
+      if (writeErrors.some((e) => e.code !== 11000)) throw error;
     }
   }
 

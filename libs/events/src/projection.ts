@@ -1,11 +1,12 @@
 // A read model fed by events: one document per stream (`_id` = streamId) in its own collection, built by
 // handlers that compute the next document from the current one. The document remembers the last stream
 // version applied (`_version`), and every write is conditional on it, so duplicate and stale deliveries
-// change nothing — idempotent without a separate marker and without transactions.
+// change nothing — idempotent without a separate marker and without transactions. A consumer's Kafka batch is
+// applied with one bulkWrite (applyBatch): one conditional write per stream, carrying all its events.
 
 import { randomUUID } from 'node:crypto';
 import type { Kafka } from 'kafkajs';
-import type { mongo } from 'mongoose';
+import { mongo } from 'mongoose';
 import type { EventEnvelope } from './envelope';
 import { EventConsumer, type EventHandler } from './event-consumer';
 import { isDuplicateKeyError } from './mongo-errors';
@@ -21,6 +22,12 @@ interface ReadModelDocument {
 export type ProjectionHandler<D extends object, Data> = (current: D | undefined, envelope: EventEnvelope<Data>) => D;
 
 export type ApplyResult = 'applied' | 'duplicate' | 'ignored';
+
+/** What applyBatch did: streams written by the bulk write, and streams it had to apply event by event. */
+export interface BatchResult {
+  written: number;
+  retried: number;
+}
 
 // Two deliveries of one stream racing (only during a consumer-group rebalance) settle within a few rounds.
 const APPLY_ATTEMPTS = 5;
@@ -52,6 +59,86 @@ export class Projection<D extends object> {
     const handlers: Record<string, EventHandler> = {};
     for (const type of this.handlers.keys()) handlers[type] = async (envelope) => void (await this.apply(envelope));
     return handlers;
+  }
+
+  /** Applies a consumer's batch (an EventConsumer `batchHandler`): one bulkWrite for all the batch's streams. */
+  batchHandler(): (envelopes: EventEnvelope[]) => Promise<void> {
+    return async (envelopes) => void (await this.applyBatch(envelopes));
+  }
+
+  /**
+   * Applies many events with one bulkWrite: each stream's new events (in stream-version order, duplicates and
+   * stale ones skipped) are folded into its next document, written with one conditional write per stream, as
+   * apply() would. Streams whose write missed (another writer got there first) are applied again one event at
+   * a time with apply(), which re-reads; so the result is the same as applying the events in order.
+   */
+  async applyBatch(envelopes: EventEnvelope[]): Promise<BatchResult> {
+    // 1. Each stream's events this projection handles, in stream-version order.
+    const byStream = new Map<string, EventEnvelope[]>();
+    for (const envelope of envelopes) {
+      if (!this.handlers.has(envelope.type)) continue;
+      const list = byStream.get(envelope.subject) ?? [];
+      list.push(envelope);
+      byStream.set(envelope.subject, list);
+    }
+    if (byStream.size === 0) return { written: 0, retried: 0 };
+    for (const list of byStream.values()) list.sort((a, b) => a.streamversion - b.streamversion);
+
+    // 2. The documents as they are (remembered, or read — in parallel — when this instance has not written them).
+    const ids = [...byStream.keys()];
+    const stored = await Promise.all(
+      ids.map((id) => this.current(id, byStream.get(id)?.[0].streamversion ?? 1, false)),
+    );
+
+    // 3. Fold each stream's new events into its next document; one write per stream.
+    const writes: { id: string; document: ReadModelDocument; events: EventEnvelope[] }[] = [];
+    const ops: mongo.AnyBulkWriteOperation<ReadModelDocument>[] = [];
+    ids.forEach((id, i) => {
+      const base = stored[i];
+      let version = base?._version ?? 0;
+      let current = base ? strip<D>(base) : undefined;
+      for (const envelope of byStream.get(id) ?? []) {
+        if (envelope.streamversion <= version) continue; // duplicate or stale delivery
+        const handler = this.handlers.get(envelope.type) as ProjectionHandler<D, never>;
+        current = { ...handler(current, envelope as EventEnvelope<never>) };
+        version = envelope.streamversion;
+      }
+      if (!current || version === (base?._version ?? 0)) return; // nothing new for this stream
+      const document: ReadModelDocument = { ...current, _id: id, _version: version };
+      writes.push({ id, document, events: byStream.get(id) ?? [] });
+      // An insert collides on _id, a replace that finds another _version upserts and collides on _id: either
+      // way a write whose base was stale fails with a duplicate key error at its index.
+      ops.push(
+        base
+          ? { replaceOne: { filter: { _id: id, _version: base._version }, replacement: document, upsert: true } }
+          : { insertOne: { document } },
+      );
+    });
+    if (ops.length === 0) return { written: 0, retried: 0 };
+
+    // 4. One round trip; unordered, so one stale stream does not hold back the others.
+    const failed = new Set<number>();
+    try {
+      await this.collection.bulkWrite(ops, { ordered: false });
+    } catch (error) {
+      if (!(error instanceof mongo.MongoBulkWriteError)) throw error;
+      const writeErrors = Array.isArray(error.writeErrors) ? error.writeErrors : [error.writeErrors];
+      for (const writeError of writeErrors) {
+        if (writeError.code !== 11000) throw error;
+        failed.add(writeError.index);
+      }
+    }
+
+    // 5. Remember what was written; re-apply the streams whose base was stale, event by event, re-reading.
+    for (const [i, write] of writes.entries()) {
+      if (!failed.has(i)) this.remember(write.id, write.document);
+    }
+    for (const i of failed) {
+      const write = writes[i];
+      this.cache.delete(write.id);
+      for (const envelope of write.events) await this.apply(envelope);
+    }
+    return { written: writes.length - failed.size, retried: failed.size };
   }
 
   /** Applies one event unless the document already reflects its stream version. */
@@ -146,6 +233,7 @@ export async function rebuildProjection<D extends object>(
     groupId,
     topics: options.topics,
     handlers: projection.eventHandlers(),
+    batchHandler: projection.batchHandler(),
     fromBeginning: true,
   });
   await consumer.start();

@@ -89,6 +89,9 @@ function infrastructure(): Provider[] {
           groupId: options.consumerGroup,
           topics: [options.topic],
           handlers: projection.eventHandlers(),
+          batchHandler: projection.batchHandler(), // a Kafka batch's read-model writes in one bulkWrite
+          onBatchError: (error, info) =>
+            logger.warn({ err: error, ...info }, 'models read model: batch retried per event'),
           onDeadLetter: (info, error) =>
             logger.error({ err: error, ...info }, 'models read model: event dead-lettered'),
         }),
