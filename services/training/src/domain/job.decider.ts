@@ -226,4 +226,7 @@ export const jobDecider: Decider<JobCommand, JobEvent, JobState> = {
   initialState: () => initial,
   decide,
   evolve,
+  // A long job appends a progress event every few seconds and an evaluation every eval_every steps: commands
+  // start from a snapshot instead of folding the whole stream. Bump `version` when JobState or evolve changes.
+  snapshot: { every: 50, version: 1 },
 };

@@ -1,4 +1,4 @@
-import { DeciderSpecification } from '@neuroforge/events';
+import { DeciderSpecification, decodeSnapshotState, encodeSnapshotState, foldEvents } from '@neuroforge/events';
 import { describe, expect, it } from 'vitest';
 import type { JobCommand } from './job.commands';
 import { jobDecider } from './job.decider';
@@ -231,5 +231,20 @@ describe('TrainingJob decider', () => {
     let state = jobDecider.initialState();
     for (const e of [queued, started('w0'), completed, registered]) state = jobDecider.evolve(state, e);
     expect(state).toMatchObject({ status: 'completed', registration: 'registered', registeredVersion: 3 });
+  });
+
+  it('has a state that survives a snapshot unchanged (plain JSON), while running and once registered', () => {
+    const evaluated: JobEvent = { type: 'job_evaluated', data: { jobId, step: 4, evalLoss: 2.5, evalSequences: 16 } };
+    const running = foldEvents(jobDecider, [
+      queued,
+      started('w0'),
+      { type: 'job_progress', data: { progress: progress(4) } },
+      evaluated,
+    ]);
+    expect(running.evaluation).not.toBeNull();
+    expect(decodeSnapshotState(encodeSnapshotState(running))).toEqual(running);
+    const done = foldEvents(jobDecider, [queued, started('w0'), { type: 'job_completed', data: { jobId, ...result } }]);
+    expect(decodeSnapshotState(encodeSnapshotState(done))).toEqual(done);
+    expect(jobDecider.snapshot?.every).toBeGreaterThan(0);
   });
 });
