@@ -1,5 +1,4 @@
 import fastifyCors from '@fastify/cors';
-import fastifyHelmet from '@fastify/helmet';
 import fastifyWebsocket from '@fastify/websocket';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { NeuroForgeConfig } from '@neuroforge/config';
@@ -11,6 +10,7 @@ import { EDGE_ERROR_CODES } from './error-codes';
 import { ErrorEnvelopeFilter } from './error-envelope.filter';
 import { registerRequestIds } from './request-id';
 import { RouteTable } from './route-table';
+import { registerSecurityHeaders } from './security-headers';
 
 /**
  * The gateway's edge, set up before Nest registers its routes so that every route gets it: request ids, helmet
@@ -24,7 +24,7 @@ export async function configureGatewayHttp(app: NestFastifyApplication): Promise
   fastify.addHook('onRoute', (route) => routes.add(route.method, route.url, route.websocket === true));
 
   registerRequestIds(fastify);
-  await app.register(fastifyHelmet as never, {
+  registerSecurityHeaders(fastify, {
     // The API serves JSON and one small HTML index; a strict policy costs nothing.
     contentSecurityPolicy: { directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
   });

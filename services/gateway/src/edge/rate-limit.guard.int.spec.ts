@@ -50,7 +50,7 @@ const counted = async (subject: string) =>
 
 afterAll(async () => {
   if (marks.length) await redis.client.del(...marks);
-  await redis.onModuleDestroy();
+  await redis.onApplicationShutdown();
 });
 
 describe('enforceRateLimit with revocation marks', () => {

@@ -35,7 +35,7 @@ const requestCount = (who: string) => redis.client.get(`neuroforge:gateway:rl:re
 
 afterAll(async () => {
   if (written.length) await redis.client.del(...written);
-  await redis.onModuleDestroy();
+  await redis.onApplicationShutdown();
 });
 
 describe('RateLimiter (Redis)', () => {
@@ -89,6 +89,34 @@ describe('RateLimiter (Redis)', () => {
     const who = subject();
     await limiter.chargeTokens(who, 1_000_000);
     for (let i = 0; i < 20; i++) expect((await limiter.admit(who, true)).allowed).toBe(true);
+  });
+});
+
+describe('RateLimiter token charges (gathered, one write per CHARGE_DELAY_MS)', () => {
+  const tokensOf = (who: string) => redis.client.get(`neuroforge:gateway:rl:tok:${who}`);
+  const limiter = new RateLimiter(
+    config({ NEUROFORGE_GATEWAY__TOKENS_PER_MINUTE: '6000', NEUROFORGE_GATEWAY__RATE_LIMIT_WINDOW_SECONDS: '10' }),
+    redis,
+  );
+
+  it('adds every charge of every subject, summed, once the batch is sent', async () => {
+    const subjects = [subject(), subject(), subject()];
+    const charges = subjects.flatMap((who, i) => [1, 2, 3].map((n) => limiter.chargeTokens(who, n * (i + 1))));
+    // Sent on the same connection before the batch: Redis answers it before any charge is applied.
+    expect(await tokensOf(subjects[0] as string)).toBeNull();
+    await Promise.all(charges);
+    expect(await Promise.all(subjects.map(tokensOf))).toEqual(['6', '12', '18']);
+    const ttl = await redis.client.pttl(`neuroforge:gateway:rl:tok:${subjects[0]}`);
+    expect(ttl).toBeGreaterThan(0);
+    expect(ttl).toBeLessThanOrEqual(10_000);
+  });
+
+  it('sends the pending charges when the module is destroyed', async () => {
+    const who = subject();
+    const charged = limiter.chargeTokens(who, 7);
+    await limiter.onModuleDestroy();
+    expect(await tokensOf(who)).toBe('7');
+    await charged;
   });
 });
 

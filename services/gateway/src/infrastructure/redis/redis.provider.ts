@@ -1,11 +1,11 @@
-import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import type { NeuroForgeConfig } from '@neuroforge/config';
 import { SERVICE_CONFIG } from '@neuroforge/service-kit';
 import Redis from 'ioredis';
 
 /** The gateway's Redis connection (rate-limit counters, revocation marks); commands are bounded to 500 ms. */
 @Injectable()
-export class GatewayRedis implements OnModuleDestroy {
+export class GatewayRedis implements OnApplicationShutdown {
   readonly client: Redis;
 
   constructor(@Inject(SERVICE_CONFIG) config: NeuroForgeConfig) {
@@ -21,7 +21,8 @@ export class GatewayRedis implements OnModuleDestroy {
     this.client.on('error', () => undefined);
   }
 
-  async onModuleDestroy(): Promise<void> {
+  /** After every onModuleDestroy (the rate limiter sends its pending token charges there). */
+  async onApplicationShutdown(): Promise<void> {
     this.client.disconnect();
   }
 }
