@@ -37,21 +37,25 @@ interface Bounds {
   gt?: number;
   /** inclusive upper bound */
   max?: number;
+  /** exclusive upper bound */
+  lt?: number;
 }
 
-function boundsText({ min, gt, max }: Bounds): string[] {
+function boundsText({ min, gt, max, lt }: Bounds): string[] {
   const parts: string[] = [];
   if (gt !== undefined) parts.push(`> ${gt}`);
   if (min !== undefined) parts.push(`≥ ${min}`);
   if (max !== undefined) parts.push(`≤ ${max}`);
+  if (lt !== undefined) parts.push(`< ${lt}`);
   return parts;
 }
 
-function applyBounds(schema: z.ZodNumber, { min, gt, max }: Bounds): z.ZodNumber {
+function applyBounds(schema: z.ZodNumber, { min, gt, max, lt }: Bounds): z.ZodNumber {
   let s = schema;
   if (gt !== undefined) s = s.gt(gt);
   if (min !== undefined) s = s.min(min);
   if (max !== undefined) s = s.max(max);
+  if (lt !== undefined) s = s.lt(lt);
   return s;
 }
 

@@ -161,6 +161,14 @@ describe('errors name the key, the value, what is allowed and where it came from
     expect(err).toMatchObject({ key: 'inference.top_p', value: 1.5, allowed: 'must be > 0 and ≤ 1' });
   });
 
+  it('a dropout of 1 (exclusive upper bound)', () => {
+    const err = configError(() => loadConfig({ env: { NEUROFORGE_TRAINING__LORA_DROPOUT: '1' }, cwd: tempDir() }));
+    expect(err).toMatchObject({ key: 'training.lora_dropout', value: 1, allowed: 'must be ≥ 0 and < 1' });
+    expect(
+      loadConfig({ env: { NEUROFORGE_TRAINING__LORA_DROPOUT: '0.99' }, cwd: tempDir() }).training.lora_dropout,
+    ).toBe(0.99);
+  });
+
   it('wrong type (env)', () => {
     const err = configError(() => loadConfig({ env: { NEUROFORGE_TRAINING__BATCH_SIZE: 'eight' }, cwd: tempDir() }));
     expect(err).toMatchObject({
