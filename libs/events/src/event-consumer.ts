@@ -56,6 +56,13 @@ export interface EventConsumerOptions {
    * throws, the batch is handled again message by message through `handlers` (with retries and the DLQ).
    */
   batchHandler?: (envelopes: EventEnvelope[]) => Promise<void>;
+  /**
+   * The group belongs to this process alone (a per-replica group that sees every event) and is never reused:
+   * stop() deletes it through the admin client after the consumer left, instead of leaving it in Kafka until
+   * offset retention. Best effort: a failure is passed to `onGroupDeleteError` (default: a process warning).
+   */
+  ephemeralGroup?: boolean;
+  onGroupDeleteError?: (error: unknown, groupId: string) => void;
   /** Told when a batchHandler call failed and its batch fell back to one message at a time. */
   onBatchError?: (error: unknown, info: { topic: string; partition: number; messages: number }) => void;
 }
@@ -119,6 +126,27 @@ export class EventConsumer {
     this.started = false;
     await this.consumer.disconnect();
     await this.dlqProducer.disconnect();
+    if (this.options.ephemeralGroup) await this.deleteGroup();
+  }
+
+  // After disconnect() the member has left, so the group is empty and Kafka lets it be deleted.
+  private async deleteGroup(): Promise<void> {
+    const admin = this.options.kafka.admin();
+    try {
+      await admin.connect();
+      await admin.deleteGroups([this.options.groupId]);
+    } catch (error) {
+      const report =
+        this.options.onGroupDeleteError ??
+        ((e: unknown, groupId: string) =>
+          process.emitWarning(
+            `deleting consumer group ${groupId} failed: ${errorMessage(e)}`,
+            'NeuroForgeKafkaWarning',
+          ));
+      report(error, this.options.groupId);
+    } finally {
+      await admin.disconnect().catch(() => undefined);
+    }
   }
 
   /**

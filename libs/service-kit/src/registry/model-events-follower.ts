@@ -16,6 +16,8 @@ export interface ModelEventsFollowerOptions {
   readonly groupId: string;
   readonly topic: string;
   readonly log: Logger;
+  /** The group is this process's own (per-replica): delete it from Kafka on stop (EventConsumer.ephemeralGroup). */
+  readonly ephemeralGroup?: boolean;
   onAliasMoved(modelName: string, alias: string, version: number): Promise<void>;
   onModelDeleted?(modelName: string): Promise<void> | void;
 }
@@ -44,6 +46,9 @@ export class ModelEventsFollower {
       maxAttempts: 3,
       handlers,
       onDeadLetter: (info, error) => options.log.error({ ...info, error: String(error) }, 'model event dead-lettered'),
+      ephemeralGroup: options.ephemeralGroup,
+      onGroupDeleteError: (error, groupId) =>
+        options.log.warn({ error: String(error), groupId }, 'deleting the model events consumer group failed'),
     });
   }
 

@@ -21,6 +21,7 @@ export class ModelEventsConsumer implements OnApplicationBootstrap, OnModuleDest
     this.follower = new ModelEventsFollower({
       kafka,
       groupId: settings.modelsConsumerGroup,
+      ephemeralGroup: true,
       topic: settings.modelsTopic,
       log,
       onAliasMoved: (model, alias, version) => this.aliasMoved(model, alias, version),
