@@ -65,7 +65,7 @@ describe('snapshots', () => {
     expect(viaSnapshot.state).toEqual(await fullFold(stream));
     expect(viaSnapshot.state).toEqual(last);
     expect(viaSnapshot.state.count).toBe(250);
-  });
+  }, 30_000);
 
   it('folds only the events after the snapshot, across page boundaries', async () => {
     const stream = uniqueName('tally');
@@ -83,7 +83,7 @@ describe('snapshots', () => {
     const loaded = await loadAggregate(store, decider, stream);
     expect(loaded.snapshotVersion).toBe(snapshot?.version);
     expect(loaded.state).toEqual(await fullFold(stream));
-  });
+  }, 30_000);
 
   it('ignores a snapshot of another schema version, rebuilds from events and replaces it', async () => {
     const stream = uniqueName('tally');
@@ -101,7 +101,7 @@ describe('snapshots', () => {
     await handleCommand(store, v2, stream, add(13));
     expect(await store.readSnapshot(stream)).toMatchObject({ version: 13, schemaVersion: 2 });
     expect((await loadAggregate(store, v2, stream)).state.total).toBe(91);
-  });
+  }, 30_000);
 
   it('does not trust a snapshot beyond its version: stale ones are caught up, impossible ones ignored', async () => {
     const stream = uniqueName('tally');
@@ -137,7 +137,7 @@ describe('snapshots', () => {
     const result = await handleCommand(other, decider, stream, add(5), { onSnapshotError: quiet });
     expect(result.nextExpectedVersion).toBe(34);
     expect(result.state.count).toBe(34);
-  });
+  }, 30_000);
 
   it('keeps optimistic concurrency exact: two snapshotting writers × 40 commands give versions 1..80', async () => {
     const stream = uniqueName('tally');
@@ -162,7 +162,7 @@ describe('snapshots', () => {
     const loaded = await loadAggregate(store, decider, stream);
     expect(loaded.snapshotVersion).toBeGreaterThan(0);
     expect(loaded.state).toEqual(await fullFold(stream));
-  });
+  }, 30_000);
 
   it('never fails a command because its snapshot cannot be saved, and says why', async () => {
     const stream = uniqueName('dated');
@@ -187,7 +187,7 @@ describe('snapshots', () => {
     expect(errors).toHaveLength(1);
     expect(errors[0]).toEqual(['write', expect.any(SnapshotStateError)]);
     expect(await store.readSnapshot(stream)).toBeNull();
-  });
+  }, 30_000);
 
   it('reads the tail of streams whose commits predate pages or span pages', async () => {
     const legacy = uniqueName('legacy');
@@ -202,5 +202,5 @@ describe('snapshots', () => {
     await store.appendToStream(wide, [added(1)], { expectedVersion: big.length });
     expect((await store.readStreamAfter(wide, big.length))?.map((e) => e.version)).toEqual([big.length + 1]);
     expect((await store.readStreamAfter(wide, 0))?.length).toBe(big.length + 1);
-  });
+  }, 30_000);
 });
