@@ -27,11 +27,18 @@ const TINY_MODEL = {
   dropout: 0,
 };
 
-function tinyJob(maxSteps: number) {
+function tinyJob(maxSteps: number, training: Record<string, number> = {}) {
   return {
     dataset_id: datasetId,
     model: TINY_MODEL,
-    training: { batch_size: 2, learning_rate: 0.01, warmup_steps: 1, max_steps: maxSteps, checkpoint_every_steps: 50 },
+    training: {
+      batch_size: 2,
+      learning_rate: 0.01,
+      warmup_steps: 1,
+      max_steps: maxSteps,
+      checkpoint_every_steps: 50,
+      ...training,
+    },
   };
 }
 
@@ -64,10 +71,10 @@ function expectError(answer: { status: number; body: unknown }, status: number, 
   return error;
 }
 
-async function startJob(maxSteps: number): Promise<string> {
+async function startJob(maxSteps: number, training: Record<string, number> = {}): Promise<string> {
   const answer = await call<{ job_id: string; state: string }>(base, 'POST', '/api/v1/training/start', {
     token: admin.accessToken,
-    body: tinyJob(maxSteps),
+    body: tinyJob(maxSteps, training),
   });
   expect(answer.status, JSON.stringify(answer.body)).toBe(202);
   expect(answer.body.state).toBe('queued');
@@ -169,9 +176,9 @@ describe('training through the gateway', () => {
     ]);
   });
 
-  it('streams a job over SSE: its state, progress reports, then completed, then closes', async () => {
+  it('streams a job over SSE: its state, progress reports and evaluations, then completed, then closes', async () => {
     const before = await gatewayMetric('neuroforge_gateway_training_events_total', 'job_progress');
-    const jobId = await startJob(400);
+    const jobId = await startJob(400, { eval_every_steps: 100 });
     const events = await collectSse(`/api/v1/training/${jobId}/events`, viewer.accessToken);
     const kinds = events.map((e) => e.event);
     expect(kinds[0]).toBe('state');
@@ -188,8 +195,21 @@ describe('training through the gateway', () => {
     expect(kinds.indexOf('done')).toBeGreaterThan(kinds.lastIndexOf('progress'));
     // The reports came from the gateway's Kafka consumer, not only from its reconciling reads.
     expect(await gatewayMetric('neuroforge_gateway_training_events_total', 'job_progress')).toBeGreaterThan(before);
+    // A held-out evaluation every 100 steps, each once, in order; progress after one shows the latest.
+    const evaluations = events.filter((e) => e.event === 'evaluation').map((e) => e.data);
+    const evalSteps = evaluations.map((e) => e.step as number);
+    expect(evalSteps.every((step) => [100, 200, 300, 400].includes(step))).toBe(true);
+    expect(evalSteps).toEqual([...new Set(evalSteps)].sort((a, b) => a - b));
+    expect(evalSteps.length).toBeGreaterThanOrEqual(2);
+    for (const e of evaluations) expect(e).toMatchObject({ job_id: jobId, eval_loss: expect.any(Number) });
+    // The last step's evaluation follows its progress report; the final job (read from the service) has it.
+    expect(progress.at(-1)).toMatchObject({ eval_step: expect.any(Number), eval_loss: expect.any(Number) });
+    expect(events.at(-1)?.data).toMatchObject({ progress: { eval_step: 400, eval_loss: expect.any(Number) } });
     const status = await call(base, 'GET', `/api/v1/training/${jobId}/status`, { token: viewer.accessToken });
-    expect(status.body).toMatchObject({ state: 'completed', progress: { step: 400, max_steps: 400 } });
+    expect(status.body).toMatchObject({
+      state: 'completed',
+      progress: { step: 400, max_steps: 400, eval_step: 400, eval_loss: expect.any(Number) },
+    });
   }, 60_000);
 
   it('follows a job over the WebSocket: training_progress messages, then training_done', async () => {

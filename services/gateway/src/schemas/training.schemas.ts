@@ -42,8 +42,21 @@ export const TrainingProgress = z.object({
   tokens_per_second: z.number(),
   eta_seconds: z.number().meta({ description: 'Estimated seconds until the last step.' }),
   reported_at: z.string().nullable().meta({ description: 'When the worker made the report (RFC 3339).' }),
+  eval_loss: z
+    .number()
+    .nullable()
+    .meta({ description: 'Latest held-out loss (every eval_every_steps steps); null before the first evaluation.' }),
+  eval_step: z.number().int().meta({ description: 'Optimiser step of eval_loss; 0 before the first evaluation.' }),
 });
 export type TrainingProgress = z.infer<typeof TrainingProgress>;
+
+/** One held-out evaluation of a job, as the SSE `evaluation` event and the WebSocket `training_evaluation` say. */
+export const TrainingEvaluationEvent = z.object({
+  job_id: z.string(),
+  step: z.number().int().meta({ description: 'Optimiser steps done when the evaluation ran.' }),
+  eval_loss: z.number().meta({ description: 'Mean next-token cross-entropy on the held-out split.' }),
+});
+export type TrainingEvaluationEvent = z.infer<typeof TrainingEvaluationEvent>;
 
 /** Lifecycle states as the API names them. */
 export const JOB_STATES = ['queued', 'running', 'completed', 'failed', 'stopped'] as const;
@@ -161,6 +174,9 @@ export interface ProgressLike {
   etaSeconds: number;
   /** proto Timestamp over gRPC, RFC 3339 string in events. */
   reportedAt?: { seconds: string; nanos: number } | string | null;
+  /** Over gRPC (GetJob, WatchJob); progress events on Kafka leave them out (evaluations are their own event). */
+  evalLoss?: number | null;
+  evalStep?: number | string;
 }
 
 export function progressView(p: ProgressLike): TrainingProgress {
@@ -172,6 +188,8 @@ export function progressView(p: ProgressLike): TrainingProgress {
     tokens_per_second: p.tokensPerSecond,
     eta_seconds: p.etaSeconds,
     reported_at: typeof p.reportedAt === 'string' ? p.reportedAt : isoTime(p.reportedAt),
+    eval_loss: p.evalLoss ?? null,
+    eval_step: Number(p.evalStep ?? 0),
   };
 }
 

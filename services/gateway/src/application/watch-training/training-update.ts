@@ -7,5 +7,6 @@ import type { JobStateName, TrainingJobView, TrainingProgress } from '../../sche
  */
 export type TrainingUpdate =
   | { kind: 'progress'; jobId: string; state: JobStateName; progress: TrainingProgress }
+  | { kind: 'evaluation'; jobId: string; step: number; evalLoss: number }
   | { kind: 'state'; jobId: string; state: JobStateName }
   | { kind: 'snapshot'; jobId: string; job: TrainingJobView };

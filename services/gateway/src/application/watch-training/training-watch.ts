@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import {
   isTerminal,
+  type TrainingEvaluationEvent,
   type TrainingJobView,
   type TrainingProgress,
   type TrainingProgressEvent,
@@ -13,11 +14,12 @@ import type { TrainingUpdate } from './training-update';
 export type WatchEvent =
   | { type: 'state'; job: TrainingJobView }
   | { type: 'progress'; progress: TrainingProgressEvent }
+  | { type: 'evaluation'; evaluation: TrainingEvaluationEvent }
   | { type: 'done'; job: TrainingJobView };
 
 /**
  * One client following one job. Iterating yields `state` (the job as it is now), then `progress` for each report
- * with a higher step than any before, `state` again when the job moves between queued and running, and a last
+ * with a higher step than any before, `evaluation` for each held-out evaluation of a later step than any before, `state` again when the job moves between queued and running, and a last
  * `done` with the job in its terminal state, after which the iteration ends. `cancel()` ends it early and stops the
  * deliveries.
  */
@@ -68,9 +70,15 @@ export class TrainingWatch implements AsyncIterable<WatchEvent> {
     try {
       let state = first.state;
       let lastStep = first.progress?.step ?? -1;
+      let evaluation = { eval_loss: first.progress?.eval_loss ?? null, eval_step: first.progress?.eval_step ?? 0 };
       const progressEvent = (progress: TrainingProgress, at: string): WatchEvent => {
         lastStep = progress.step;
-        return { type: 'progress', progress: { job_id: this.jobId, state: at, ...progress } };
+        // Progress events on Kafka carry no evaluation (it is an event of its own): every progress this watch
+        // yields shows the latest evaluation it knows of, whichever source brought it.
+        if (progress.eval_step > evaluation.eval_step) {
+          evaluation = { eval_loss: progress.eval_loss, eval_step: progress.eval_step };
+        }
+        return { type: 'progress', progress: { job_id: this.jobId, state: at, ...progress, ...evaluation } };
       };
       yield { type: 'state', job: first };
       if (isTerminal(state)) {
@@ -82,6 +90,16 @@ export class TrainingWatch implements AsyncIterable<WatchEvent> {
         if (!update) return;
         if (update.kind === 'progress') {
           if (update.progress.step > lastStep) yield progressEvent(update.progress, update.state);
+          continue;
+        }
+        if (update.kind === 'evaluation') {
+          if (update.step > evaluation.eval_step) {
+            evaluation = { eval_loss: update.evalLoss, eval_step: update.step };
+            yield {
+              type: 'evaluation',
+              evaluation: { job_id: this.jobId, step: update.step, eval_loss: update.evalLoss },
+            };
+          }
           continue;
         }
         if (update.kind === 'state' && update.state === state) continue;

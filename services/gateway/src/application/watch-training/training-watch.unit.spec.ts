@@ -16,6 +16,8 @@ function progress(step: number): TrainingProgress {
     tokens_per_second: 100,
     eta_seconds: 10 - step,
     reported_at: '2026-01-01T00:00:00.000Z',
+    eval_loss: null,
+    eval_step: 0,
   };
 }
 
@@ -57,7 +59,9 @@ function setup(initial: TrainingJobView, reconcileMs = 60_000) {
 async function collect(iterable: AsyncIterable<WatchEvent>): Promise<string[]> {
   const seen: string[] = [];
   for await (const event of iterable) {
-    seen.push(event.type === 'progress' ? `progress:${event.progress.step}` : `${event.type}:${event.job.state}`);
+    if (event.type === 'progress') seen.push(`progress:${event.progress.step}`);
+    else if (event.type === 'evaluation') seen.push(`evaluation:${event.evaluation.step}`);
+    else seen.push(`${event.type}:${event.job.state}`);
   }
   return seen;
 }
@@ -75,6 +79,33 @@ describe('TrainingWatch', () => {
     hub.publish({ kind: 'state', jobId: 'j1', state: 'completed' });
     expect(await events).toEqual(['state:running', 'progress:2', 'progress:10', 'done:completed']);
     expect(hub.watchedJobs).toBe(0);
+  });
+
+  it('yields each later evaluation once and shows the latest on every progress after it', async () => {
+    const { reader, hub, watcher } = setup(job('running', 1));
+    const watch = await watcher.open('j1');
+    const seen: WatchEvent[] = [];
+    const done = (async () => {
+      for await (const event of watch) seen.push(event);
+    })();
+    hub.publish({ kind: 'progress', jobId: 'j1', state: 'running', progress: progress(4) });
+    hub.publish({ kind: 'evaluation', jobId: 'j1', step: 4, evalLoss: 2.5 });
+    hub.publish({ kind: 'evaluation', jobId: 'j1', step: 4, evalLoss: 2.5 }); // redelivered
+    hub.publish({ kind: 'evaluation', jobId: 'j2', step: 8, evalLoss: 1 }); // another job
+    hub.publish({ kind: 'progress', jobId: 'j1', state: 'running', progress: progress(5) });
+    reader.current = job('completed', 10);
+    hub.publish({ kind: 'state', jobId: 'j1', state: 'completed' });
+    await done;
+    const types = seen.map((e) =>
+      e.type === 'progress' ? `progress:${e.progress.step}` : e.type === 'evaluation' ? 'evaluation' : e.type,
+    );
+    expect(types).toEqual(['state', 'progress:4', 'evaluation', 'progress:5', 'progress:10', 'done']);
+    expect(seen[2]).toEqual({ type: 'evaluation', evaluation: { job_id: 'j1', step: 4, eval_loss: 2.5 } });
+    const progressAt = (step: number) =>
+      seen.find((e) => e.type === 'progress' && e.progress.step === step) as Extract<WatchEvent, { type: 'progress' }>;
+    expect(progressAt(4).progress).toMatchObject({ eval_loss: null, eval_step: 0 });
+    expect(progressAt(5).progress).toMatchObject({ eval_loss: 2.5, eval_step: 4 });
+    expect(progressAt(10).progress).toMatchObject({ eval_loss: 2.5, eval_step: 4 });
   });
 
   it('answers a job that already ended with its state and done at once', async () => {

@@ -28,8 +28,9 @@ const KEEP_ALIVE_MS = 15_000;
 
 const EVENTS_DESCRIPTION =
   'Server-sent events: one `event: state` with the job as /status shows it, then `event: progress` with ' +
-  '`{job_id, state, step, max_steps, loss, learning_rate, tokens_per_second, eta_seconds, reported_at}` for each ' +
-  'report (about one a second while the job runs), `event: state` again if the job goes back to the queue or ' +
+  '`{job_id, state, step, max_steps, loss, learning_rate, tokens_per_second, eta_seconds, reported_at, eval_loss, ' +
+  'eval_step}` for each report (about one a second while the job runs), `event: evaluation` with ' +
+  '`{job_id, step, eval_loss}` for each held-out evaluation (every eval_every_steps steps), `event: state` again if the job goes back to the queue or ' +
   'starts running, and a last `event: done` with the job in its terminal state (completed, failed or stopped); ' +
   'then the stream closes. A job that has already ended gets `state` and `done` at once. An unknown job is a ' +
   'plain 404 TRAINING.JOB_NOT_FOUND; a failure after the stream started is one `event: error` with the error ' +
@@ -142,6 +143,7 @@ export class TrainingHttpController {
     try {
       for await (const event of watch) {
         if (event.type === 'progress') sse.send(event.progress, 'progress');
+        else if (event.type === 'evaluation') sse.send(event.evaluation, 'evaluation');
         else sse.send(event.job, event.type);
       }
     } catch (error) {

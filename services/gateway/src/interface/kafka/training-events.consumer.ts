@@ -36,6 +36,9 @@ const ProgressPayload = z.object({
   }),
 });
 
+/** A held-out evaluation (events.proto JobEvaluated, camelCase JSON). */
+const EvaluatedPayload = z.object({ step: z.number(), evalLoss: z.number() });
+
 /** Lifecycle events and the state the job is in after each. */
 const STATE_AFTER: Readonly<Record<string, JobStateName>> = {
   job_started: 'running',
@@ -66,6 +69,7 @@ export class TrainingEventsConsumer implements OnApplicationBootstrap, OnModuleD
     this.kafka = kafkaClient(config.stack, 'gateway');
     const handlers: Record<string, (envelope: EventEnvelope) => void> = {
       'neuroforge.training.job_progress.v1': (envelope) => this.progress(envelope),
+      'neuroforge.training.job_evaluated.v1': (envelope) => this.evaluated(envelope),
     };
     for (const [event, state] of Object.entries(STATE_AFTER)) {
       handlers[`neuroforge.training.${event}.v1`] = (envelope) => {
@@ -122,6 +126,12 @@ export class TrainingEventsConsumer implements OnApplicationBootstrap, OnModuleD
     } finally {
       await admin.disconnect().catch(() => undefined);
     }
+  }
+
+  private evaluated(envelope: EventEnvelope): void {
+    consumed.inc({ event: 'job_evaluated' });
+    const { step, evalLoss } = EvaluatedPayload.parse(envelope.data);
+    this.hub.publish({ kind: 'evaluation', jobId: jobIdOf(envelope), step, evalLoss });
   }
 
   private progress(envelope: EventEnvelope): void {

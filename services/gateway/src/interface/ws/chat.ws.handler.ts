@@ -295,6 +295,9 @@ export class ChatWsHandler {
         if (event.type === 'progress') {
           const { job_id: _job, state, ...progress } = event.progress;
           send({ type: 'training_progress', id, job_id: jobId, state, progress });
+        } else if (event.type === 'evaluation') {
+          const { step, eval_loss } = event.evaluation;
+          send({ type: 'training_evaluation', id, job_id: jobId, step, eval_loss });
         } else if (event.type === 'state') {
           send({ type: 'training_progress', id, job_id: jobId, state: event.job.state, progress: event.job.progress });
         } else {

@@ -65,6 +65,7 @@ export type ServerMessage =
       /** The latest report; null before the job's first. */
       progress: TrainingProgress | null;
     }
+  | { type: 'training_evaluation'; id: string; job_id: string; step: number; eval_loss: number }
   | { type: 'training_done'; id: string; job_id: string; state: string; job: TrainingJobView }
   | { type: 'error'; id?: string; error: { code: string; message: string; details: Record<string, unknown> } };
 
