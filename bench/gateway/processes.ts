@@ -9,6 +9,15 @@ const CLOCK_TICKS_PER_S = 100;
 
 export const REPO_ROOT = resolve(__dirname, '../../..');
 
+/**
+ * The built entry point a service runs from. BENCH_GATEWAY_MAIN=<main.js> runs another build of the gateway (say,
+ * an older commit's, compiled under .stack/) against the same auth and inference, for a before/after comparison.
+ */
+export function entryOf(name: string): string {
+  if (name === 'gateway' && process.env.BENCH_GATEWAY_MAIN) return resolve(process.env.BENCH_GATEWAY_MAIN);
+  return join(REPO_ROOT, 'services', name, 'dist/main.js');
+}
+
 export function freePort(): Promise<number> {
   return new Promise((done, fail) => {
     const server = createServer();
@@ -45,7 +54,7 @@ export class Service {
       name === 'gateway' && process.env.BENCH_CPU_PROF
         ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`]
         : [];
-    this.child = spawn(process.execPath, [...profile, join(REPO_ROOT, 'services', name, 'dist/main.js')], {
+    this.child = spawn(process.execPath, [...profile, entryOf(name)], {
       cwd: REPO_ROOT,
       env: {
         ...process.env,

@@ -3,13 +3,13 @@
 // Everything runs as real processes on loopback: auth and inference (a tiny seeded RetNet from a local folder),
 // and the gateway with its full edge (JWT verification, Redis rate limit, validation, error mapping).
 // Bounded: WARMUP_S + MEASURE_S seconds per cell (defaults 1 + 5, so about 40 s in all).
-//   npm run bench:gateway          (BENCH_MEASURE_S=10 for longer cells)
+//   npm run bench:gateway          (BENCH_MEASURE_S=10 for longer cells; BENCH_GATEWAY_MAIN: see processes.ts)
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { Agent, request } from 'node:http';
 import { cpus, loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import {
   credentials,
   type GrpcObject,
@@ -20,7 +20,7 @@ import {
 import { loadGrpcPackageDefinition } from '@neuroforge/contracts';
 import { initRetNetWeights, parseRetNetConfig, saveModel } from '@neuroforge/ml';
 import mongoose from 'mongoose';
-import { build, REPO_ROOT, Service } from './processes';
+import { build, entryOf, REPO_ROOT, Service } from './processes';
 
 const CONCURRENCY = [1, 16, 64];
 const WARMUP_S = Number(process.env.BENCH_WARMUP_S ?? 1);
@@ -233,7 +233,13 @@ async function main(): Promise<void> {
         // Other work on the machine competes for the same cores; the 1-minute load average says how much.
         load_average_1m: Math.round((loadavg()[0] ?? 0) * 100) / 100,
       },
-      settings: { warmup_s: WARMUP_S, measure_s: MEASURE_S, max_tokens: 1, auth: 'JWT access token' },
+      settings: {
+        warmup_s: WARMUP_S,
+        measure_s: MEASURE_S,
+        max_tokens: 1,
+        auth: 'JWT access token',
+        gateway_build: relative(REPO_ROOT, entryOf('gateway')),
+      },
       goal: { added_p50_ms_at_16: 2, added_p99_ms_at_16: 10 },
       met: c16 ? c16.added_p50_ms <= 2 && c16.added_p99_ms <= 10 : false,
       rows,
