@@ -8,15 +8,26 @@ import type { ServiceName } from '@neuroforge/config';
 export const REPO_ROOT = resolve(__dirname, '../../../..');
 
 /** A TCP port that was free a moment ago on 127.0.0.1. */
-export function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = createServer();
-    server.once('error', fail);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? done(address.port) : fail(new Error('no port'))));
+/** Ports this process has handed out: the OS may give a just-closed port to the next bind at once. */
+const handedOut = new Set<number>();
+
+/** A port nothing listens on now, never the same twice in one process (callers bind it later). */
+export async function freePort(): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = await new Promise<number>((done, fail) => {
+      const server = createServer();
+      server.once('error', fail);
+      server.listen(0, '127.0.0.1', () => {
+        const address = server.address();
+        server.close(() => (typeof address === 'object' && address ? done(address.port) : fail(new Error('no port'))));
+      });
     });
-  });
+    if (!handedOut.has(port)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
+  throw new Error('freePort: the OS kept answering ports already handed out');
 }
 
 /**

@@ -101,10 +101,6 @@ export function effectiveTraining(
   }
   if (settings.useLora && !fineTuning) v.add('training.use_lora', 'LoRA needs base_model (the version to fine-tune)');
   if (settings.useLora && settings.loraRank < 1) v.add('training.lora_rank', 'must be ≥ 1 when use_lora is true');
-  // The config leaf allows 1 (≤ 1); a job may not: p = 1 would zero the adapters' input and they would never learn.
-  if (settings.loraDropout >= 1) {
-    v.add('training.lora_dropout', `${settings.loraDropout} is invalid: must be ≥ 0 and < 1 (a dropout probability)`);
-  }
   return settings;
 }
 

@@ -46,10 +46,11 @@ describe('job settings', () => {
 
   it('refuses a LoRA dropout of 1 or more (and below 0), naming the field', () => {
     expect(violations((v) => effectiveTraining(v, config.training, { loraDropout: 1 }, true))).toEqual([
-      'training.lora_dropout: 1 is invalid: must be ≥ 0 and < 1 (a dropout probability)',
+      // p = 1 would zero the adapters' input and they would never learn: the config leaf bounds it (< 1).
+      'training.lora_dropout: 1 is invalid: must be ≥ 0 and < 1',
     ]);
     expect(violations((v) => effectiveTraining(v, config.training, { loraDropout: -0.1 }, true))).toEqual([
-      'training.lora_dropout: -0.1 is invalid: must be ≥ 0 and ≤ 1',
+      'training.lora_dropout: -0.1 is invalid: must be ≥ 0 and < 1',
     ]);
     const v = new Violations();
     expect(effectiveTraining(v, config.training, { loraDropout: 0.3, evalEverySteps: 5 }, true)).toMatchObject({
