@@ -435,7 +435,11 @@ function buildRecurrent(
     const kCol = g.op('Reshape', [k, g.constInt64([0, H, dk, 1])]); // [B, H, d_k, 1]
     const vRow = g.op('Reshape', [v, g.constInt64([0, H, 1, dv + 1])]); // [B, H, 1, d_v+1]
     // Σ_n = γ Σ_{n−1} + k_nᵀ v'_n
-    const state = g.op('Add', [g.op('Mul', [statesIn[i] as string, gamma]), g.op('Mul', [kCol, vRow])]); // [B, H, d_k, d_v+1]
+    // Named as the graph output itself: a renaming Identity would copy the whole state again, because the readout
+    // below also consumes it (ORT removes an Identity only when its input has no other consumer).
+    const decayed = g.op('Mul', [statesIn[i] as string, gamma]);
+    const update = g.op('Mul', [kCol, vRow]);
+    const [state] = g.node('Add', [decayed, update], {}, { outputNames: [stateOutName(i)] }) as [string]; // [B, H, d_k, d_v+1]
     g.output(state, stateOutName(i), 'float32', ['batch', H, dk, dv + 1]);
     const ov = g.op('Mul', [g.op('MatMul', [q, state]), rowScale]); // [B, H, 1, d_v+1]
     const o = g.op('Reshape', [normalizeByRowSum(g, p, ov), g.constInt64([0, H, dv])]); // [B, H, d_v]
