@@ -20,6 +20,11 @@ export interface RuntimeOptions {
    * sessions and a server several models, and spinning threads of one session steal cores from the one running.
    */
   spinWait?: boolean;
+  /**
+   * ORT's per-node profiler: every run's op timings go to `<prefix>_<timestamp>.json` (Chrome trace format), written
+   * when {@link EngineSession.endProfiling} is called. For finding where a graph's time goes; off in serving.
+   */
+  profileFilePrefix?: string;
   /** Receives the one line that says which provider runs this session. */
   log?: (line: string) => void;
 }
@@ -80,6 +85,7 @@ export class EngineSession {
           graphOptimizationLevel: opts.graphOptimizationLevel ?? 'all',
           ...(opts.intraOpThreads ? { intraOpNumThreads: opts.intraOpThreads } : {}),
           extra: { session: { intra_op: { allow_spinning: opts.spinWait ? '1' : '0' } } },
+          ...(opts.profileFilePrefix ? { enableProfiling: true, profileFilePrefix: opts.profileFilePrefix } : {}),
           // Probing an unavailable provider makes ORT print its own error; keep that quiet unless it is the last.
           logSeverityLevel: isLast ? 2 : 4,
         });
@@ -116,6 +122,11 @@ export class EngineSession {
       else throw new Error(`output '${name}' has type ${t.type}; the engine reads float32 and int64 only`);
     }
     return out;
+  }
+
+  /** Writes the profile of the runs so far (sessions created with `profileFilePrefix`; a no-op otherwise). */
+  endProfiling(): void {
+    this.session.endProfiling();
   }
 
   async dispose(): Promise<void> {

@@ -1,4 +1,7 @@
 // Execution-provider selection: the requested device, fallback in order, and one log line naming what runs.
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { GraphBuilder } from '../onnx/graph-builder';
 import { EngineSession, float32, type HostTensor, PROVIDER_ORDER } from './session';
@@ -23,6 +26,29 @@ describe('EngineSession', () => {
     expect(values(out.y)).toEqual([2, 5]);
     await s.dispose();
     await expect(s.run({ x: float32(Float32Array.from([1]), [1]) })).rejects.toThrow(/after dispose/);
+  });
+
+  it('writes a per-node profile of its runs when created with profileFilePrefix', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'nf-profile-'));
+    try {
+      const s = await EngineSession.create(doubler(), {
+        device: 'cpu',
+        intraOpThreads: 1,
+        profileFilePrefix: join(dir, 'doubler'),
+        log: () => {},
+      });
+      await s.run({ x: float32(Float32Array.from([1]), [1]) });
+      s.endProfiling();
+      await s.dispose();
+      const files = await readdir(dir);
+      expect(files).toHaveLength(1);
+      const events = JSON.parse(await readFile(join(dir, files[0] as string), 'utf8')) as {
+        args?: { op_name?: string };
+      }[];
+      expect(events.some((e) => e.args?.op_name === 'Mul')).toBe(true);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('auto tries cuda, then webgpu, then cpu, and logs the one that ran and why others did not', async () => {
