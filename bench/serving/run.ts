@@ -5,7 +5,7 @@
 // 3. time to first token for a 2,000-token shared prefix, cold vs prefix-cache hit.
 // Prints JSON and a table, writes docs/benchmarks/serving.{json,md}. Run: npm run bench:serving (a few minutes).
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -19,6 +19,9 @@ import {
   RetNetModel,
   saveModel,
 } from '@neuroforge/ml';
+
+/** docs/benchmarks/serving.md keeps everything from this line on when the benchmark rewrites its results. */
+const ANALYSIS_MARKER = '<!-- analysis: kept when the benchmark reruns -->';
 
 const REPO = resolve(__dirname, '../../..');
 const SMOKE = process.env.NF_BENCH_SMOKE === '1';
@@ -311,7 +314,11 @@ async function main(): Promise<void> {
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n\n${table}\n`);
     if (!SMOKE) {
       await writeFile(join(REPO, 'docs/benchmarks/serving.json'), `${JSON.stringify(result, null, 2)}\n`);
-      await writeFile(join(REPO, 'docs/benchmarks/serving.md'), table);
+      // The analysis written by hand below the marker survives a rerun; the results above it are replaced.
+      const doc = join(REPO, 'docs/benchmarks/serving.md');
+      const previous = await readFile(doc, 'utf8').catch(() => '');
+      const at = previous.indexOf(ANALYSIS_MARKER);
+      await writeFile(doc, at >= 0 ? `${table.trimEnd()}\n\n${previous.slice(at)}` : table);
     }
   } finally {
     client.close();
