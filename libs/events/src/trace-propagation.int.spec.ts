@@ -87,4 +87,62 @@ describe('trace context across append → relay → Kafka → consumer', () => {
     expect(seenInHandler.traceId).toBe(traceId);
     expect(seenInHandler.spanId).toBe(processing?.spanContext().spanId);
   }, 30_000);
+
+  it("links a batch handler's span to the publish span of every event in the batch", async () => {
+    exporter.reset();
+    const batchTopic = uniqueName('nf.test.models.events');
+    await ensureTopics(kafka, [batchTopic]);
+    const store = new MongoEventStore(db.connection, { service: 'model-registry', context: 'models' });
+    await store.init();
+    const requests = await Promise.all(
+      [0, 1, 2].map(async () => {
+        const request = trace.getTracer('test').startSpan('POST /api/v1/models', { kind: SpanKind.SERVER });
+        const stream = uniqueName('model');
+        await context.with(trace.setSpan(context.active(), request), () =>
+          store.appendToStream(stream, [{ type: 'model_registered', data: { modelId: stream } }]),
+        );
+        request.end();
+        return request.spanContext().traceId;
+      }),
+    );
+    const relay = new OutboxRelay({ store, kafka, topic: batchTopic });
+    // Every unpublished commit of this database goes out in one round; the three of this test are among them.
+    expect(await relay.publishOnce()).toBeGreaterThanOrEqual(3);
+    await relay.stop();
+
+    const handledIn: (string | undefined)[] = [];
+    const consumer = new EventConsumer({
+      kafka,
+      groupId: uniqueName('nf-test-trace'),
+      topics: [batchTopic],
+      handlers: { 'neuroforge.models.model_registered.v1': () => undefined },
+      batchHandler: async () => {
+        handledIn.push(trace.getActiveSpan()?.spanContext().spanId);
+      },
+    });
+    await consumer.start();
+    try {
+      await consumer.waitForCatchUp(20_000);
+    } finally {
+      await consumer.stop();
+      await deleteTopics(kafka, [batchTopic, dlqTopic(batchTopic)]).catch(() => undefined);
+    }
+
+    const spans = exporter.getFinishedSpans();
+    const published = spans.filter((s) => s.name === `${batchTopic} publish`);
+    const batches = spans.filter((s) => s.name === `${batchTopic} process`);
+    expect(batches.length).toBeGreaterThan(0);
+    for (const batch of batches) {
+      expect(batch.kind).toBe(SpanKind.CONSUMER);
+      // The handler ran inside the batch span.
+      expect(handledIn).toContain(batch.spanContext().spanId);
+    }
+    // Each request's trace is reachable from a batch span through a link to its publish span.
+    const linked = new Set(batches.flatMap((b) => b.links.map((l) => l.context.spanId)));
+    for (const traceId of requests) {
+      const publish = published.find((s) => s.spanContext().traceId === traceId);
+      expect(publish, `publish span of trace ${traceId}`).toBeDefined();
+      expect(linked.has(publish?.spanContext().spanId ?? '')).toBe(true);
+    }
+  }, 30_000);
 });
