@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { erf } from '../retnet/reference';
 import { cpuSession, floatData, maxAbsDiff } from '../retnet/test-support';
 import { float32 } from '../runtime/session';
 import { SeededRandom } from '../weights/random';
@@ -106,7 +107,7 @@ describe('MoE FFN layer', () => {
         let acc = w('fc1.bias')[o] as number;
         for (let c = 0; c < d; c++) acc += (x[n * d + c] as number) * (w('fc1.weight')[o * d + c] as number);
         return acc;
-      }).map((z) => 0.5 * z * (1 + erfApprox(z / Math.SQRT2)));
+      }).map((z) => 0.5 * z * (1 + erf(z / Math.SQRT2)));
       for (let o = 0; o < d; o++) {
         let acc = w('fc2.bias')[o] as number;
         for (let c = 0; c < f; c++) acc += (h[c] as number) * (w('fc2.weight')[o * f + c] as number);
@@ -126,26 +127,3 @@ describe('MoE FFN layer', () => {
     expect(counts).toEqual([9, 9, 0, 0, 0]);
   });
 });
-
-/** erf (Abramowitz–Stegun 7.1.26 is too coarse; this is the Numerical Recipes erfc fit, |err| < 1.2e-7). */
-function erfApprox(x: number): number {
-  const z = Math.abs(x);
-  const t = 1 / (1 + 0.5 * z);
-  const r =
-    t *
-    Math.exp(
-      -z * z -
-        1.26551223 +
-        t *
-          (1.00002368 +
-            t *
-              (0.37409196 +
-                t *
-                  (0.09678418 +
-                    t *
-                      (-0.18628806 +
-                        t *
-                          (0.27886807 + t * (-1.13520398 + t * (1.48851973 + t * (-0.82215223 + t * 0.17087277)))))))),
-    );
-  return x >= 0 ? 1 - r : r - 1;
-}
