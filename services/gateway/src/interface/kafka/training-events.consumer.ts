@@ -86,6 +86,10 @@ export class TrainingEventsConsumer implements OnApplicationBootstrap, OnModuleD
       // Handling is in memory: the only failure is a payload that does not parse, and retrying will not fix it.
       isRetryable: () => false,
       onDeadLetter: (info, error) => this.log.error({ ...info, err: error }, 'training event dead-lettered'),
+      // The group is this process's alone and never reused: stop() removes it rather than leave it to retention.
+      ephemeralGroup: true,
+      onGroupDeleteError: (error) =>
+        this.log.debug({ err: error }, 'deleting the training events consumer group failed'),
     });
   }
 
@@ -116,16 +120,6 @@ export class TrainingEventsConsumer implements OnApplicationBootstrap, OnModuleD
     // A start still retrying against a Kafka that is down must not hold the shutdown up for long.
     await Promise.race([this.started, new Promise((resolve) => setTimeout(resolve, 5000).unref())]);
     await this.consumer.stop();
-    // The group is this process's alone and never reused: remove it rather than leave it to offset retention.
-    const admin = this.kafka.admin();
-    try {
-      await admin.connect();
-      await admin.deleteGroups([this.consumer.groupId]);
-    } catch (error) {
-      this.log.debug({ err: error }, 'deleting the training events consumer group failed');
-    } finally {
-      await admin.disconnect().catch(() => undefined);
-    }
   }
 
   private evaluated(envelope: EventEnvelope): void {
