@@ -12,7 +12,7 @@
 //   kernel applies GELU in the tanh approximation, not erf (see docs/engine/moe.md).
 import { GraphBuilder } from '../onnx/graph-builder';
 import { gelu, linear, transpose2d } from '../onnx/layers';
-import { getWeight, type WeightMap } from '../weights/tensor';
+import { concatFloat32, getWeight, type WeightMap } from '../weights/tensor';
 import type { MoeSettings } from './config';
 
 export type MoeDispatch = 'sparse' | 'dense' | 'ort-contrib';
@@ -89,16 +89,16 @@ export function addMoeWeights(g: GraphBuilder, prefix: string, p: PreparedMoe, d
   // layout its CPU kernel reads (GEMM with B transposed).
   const linearLayout = dispatch === 'ort-contrib';
   const stack = (ws: Float32Array[], out: number, inp: number) =>
-    concat(linearLayout ? ws : ws.map((w) => transpose2d(w, out, inp)));
+    concatFloat32(linearLayout ? ws : ws.map((w) => transpose2d(w, out, inp)));
   const fc1Dims = linearLayout ? [E, f, d] : [E, d, f];
   const fc2Dims = linearLayout ? [E, d, f] : [E, f, d];
   const biasDims = (n: number) => (linearLayout ? [E, n] : [E, 1, n]);
   return {
     ...names,
     fc1: [g.initializer(`${prefix}.experts.fc1.weight_stacked`, fc1Dims, stack(p.fc1, f, d))],
-    fc1b: [g.initializer(`${prefix}.experts.fc1.bias_stacked`, biasDims(f), concat(p.fc1b))],
+    fc1b: [g.initializer(`${prefix}.experts.fc1.bias_stacked`, biasDims(f), concatFloat32(p.fc1b))],
     fc2: [g.initializer(`${prefix}.experts.fc2.weight_stacked`, fc2Dims, stack(p.fc2, d, f))],
-    fc2b: [g.initializer(`${prefix}.experts.fc2.bias_stacked`, biasDims(d), concat(p.fc2b))],
+    fc2b: [g.initializer(`${prefix}.experts.fc2.bias_stacked`, biasDims(d), concatFloat32(p.fc2b))],
   };
 }
 
@@ -188,16 +188,6 @@ const INT64 = 7;
 
 function range(n: number): number[] {
   return Array.from({ length: n }, (_, i) => i);
-}
-
-function concat(parts: Float32Array[]): Float32Array {
-  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const p of parts) {
-    out.set(p, offset);
-    offset += p.length;
-  }
-  return out;
 }
 
 /** A graph of one MoE FFN alone: `x [tokens, d]` → `y [tokens, d]`, `expert_tokens [E]` (tests, bench/moe). */

@@ -12,7 +12,7 @@ import type { DecodeState, DecodeStepResult, LanguageModel, PrefillResult } from
 import { prepareRetNet, type RetNetForm, stateInName, stateOutName } from '../retnet/graph';
 import { RetNetModel, type RetNetState } from '../retnet/model';
 import { EngineSession, float32, type HostTensor, int64, type Provider, type RuntimeOptions } from '../runtime/session';
-import type { WeightMap } from '../weights/tensor';
+import { concatFloat32, type WeightMap } from '../weights/tensor';
 import { preprocessAudio } from './audio';
 import { loadMultimodalModel } from './checkpoint';
 import {
@@ -303,14 +303,14 @@ export class MultimodalModel implements LanguageModel<MultimodalState> {
     const L = this.config.text.num_layers;
     const text: RetNetState = {
       batchSize,
-      layers: Array.from({ length: L }, (_, l) => concat(states.map((s) => s.text.layers[l] as Float32Array))),
+      layers: Array.from({ length: L }, (_, l) => concatFloat32(states.map((s) => s.text.layers[l] as Float32Array))),
     };
     const memory: Partial<Record<Modality, ModalityMemory>> = {};
     if (this.late) {
       for (const m of this.modalities) {
         memory[m] = {
-          tokens: concat(states.map((s) => (s.memory[m] as ModalityMemory).tokens)),
-          present: concat(states.map((s) => (s.memory[m] as ModalityMemory).present)),
+          tokens: concatFloat32(states.map((s) => (s.memory[m] as ModalityMemory).tokens)),
+          present: concatFloat32(states.map((s) => (s.memory[m] as ModalityMemory).present)),
         };
       }
     }
@@ -449,16 +449,6 @@ class ConditionedModel implements LanguageModel<MultimodalState> {
 
   /** The underlying model owns the sessions; dispose it, not the binding. */
   async dispose(): Promise<void> {}
-}
-
-function concat(parts: readonly Float32Array[]): Float32Array {
-  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const p of parts) {
-    out.set(p, offset);
-    offset += p.length;
-  }
-  return out;
 }
 
 function floatOut(out: Record<string, HostTensor>, name: string): Float32Array {

@@ -15,6 +15,17 @@ export interface TensorSpec {
 
 export const numel = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
 
+/** Joins fp32 arrays end to end (stacked expert weights, per-request states into one batch). */
+export function concatFloat32(parts: readonly Float32Array[]): Float32Array {
+  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+  let offset = 0;
+  for (const p of parts) {
+    out.set(p, offset);
+    offset += p.length;
+  }
+  return out;
+}
+
 /** Reads a weight or fails naming it. */
 export function getWeight(weights: WeightMap, name: string): Float32Array {
   const t = weights.get(name);
