@@ -4,9 +4,7 @@
 HELM_VERSION="${NF_HELM_VERSION:-v3.22.0}"
 bin="$NF_CACHE/helm-$HELM_VERSION/helm"
 if [ ! -x "$bin" ]; then
-  command -v go >/dev/null || { nf_log "helm: Go is needed to build Helm (apt-get install golang, or a Go toolchain on PATH)"; exit 1; }
-  export GOPATH="$NF_CACHE/go" GOMODCACHE="$NF_CACHE/go/mod" GOCACHE="$NF_CACHE/go/build"
-  export GOFLAGS="-mod=mod -modcacherw -buildvcs=false" GOTOOLCHAIN=local CGO_ENABLED=0
+  nf_go_env || exit 1
   nf_log "helm: building helm $HELM_VERSION (once; cached in $NF_CACHE)"
   start=$SECONDS
   tmp="$(mktemp -d)"

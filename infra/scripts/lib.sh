@@ -12,6 +12,17 @@ mkdir -p "$NF_CACHE"
 
 nf_log() { printf '[neuroforge] %s\n' "$*" >&2; }
 
+# Go builds (FerretDB, Jaeger, Helm) share one module/build cache per user.
+nf_go_env() {
+  export GOPATH="$NF_CACHE/go" GOMODCACHE="$NF_CACHE/go/mod" GOCACHE="$NF_CACHE/go/build"
+  # -modcacherw keeps the module cache deletable with a plain `rm -rf`.
+  export GOFLAGS="-mod=mod -modcacherw -buildvcs=false" GOTOOLCHAIN=local CGO_ENABLED=0
+  if ! command -v go >/dev/null; then
+    nf_log "Go (1.24 or newer) is required to build FerretDB, Jaeger and Helm: install it from go.dev (or apt-get install golang) and put it on PATH"
+    return 1
+  fi
+}
+
 # Installs node_modules when missing (npm ci) or behind package-lock.json (npm install, which keeps what is there);
 # puts Node 24 on PATH. npm rewrites node_modules/.package-lock.json on every install, so it marks the state.
 nf_ensure_node_deps() {

@@ -8,17 +8,6 @@ export NF_STACK_RUN="$NF_STACK/run"
 export NF_NODE_BIN="$NF_ROOT/node_modules/.bin/node"
 mkdir -p "$NF_STACK_LOGS" "$NF_STACK_RUN"
 
-# Go builds (FerretDB, Jaeger) share one module/build cache per user.
-nf_go_env() {
-  export GOPATH="$NF_CACHE/go" GOMODCACHE="$NF_CACHE/go/mod" GOCACHE="$NF_CACHE/go/build"
-  # -modcacherw keeps the module cache deletable with a plain `rm -rf`.
-  export GOFLAGS="-mod=mod -modcacherw -buildvcs=false" GOTOOLCHAIN=local CGO_ENABLED=0
-  if ! command -v go >/dev/null; then
-    nf_log "Go (1.24 or newer) is required to build FerretDB and Jaeger: install it from go.dev and put it on PATH"
-    return 1
-  fi
-}
-
 # apt-get update runs at most once per stack invocation, and only when something must be installed.
 NF_APT_UPDATED=0
 nf_apt_install() {
