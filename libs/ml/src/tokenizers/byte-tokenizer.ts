@@ -1,5 +1,5 @@
 // Byte-level tokenizer for small models: ids 0–255 are the UTF-8 bytes, then three special tokens.
-import { assertTokenId, type DecodeOptions, decodeViaBytes, type EncodeOptions, type Tokenizer } from './tokenizer';
+import { ByteTableTokenizer, type EncodeOptions } from './tokenizer';
 
 export const BYTE_TOKENIZER_ID = 'byte';
 export const BYTE_BOS = 256;
@@ -15,15 +15,15 @@ const SPECIALS: ReadonlyMap<string, number> = new Map([
 ]);
 const SPECIAL_PATTERN = /<\|(?:bos|eos|pad)\|>/g;
 
-export class ByteTokenizer implements Tokenizer {
+export class ByteTokenizer extends ByteTableTokenizer {
   readonly id = BYTE_TOKENIZER_ID;
   readonly vocabSize = BYTE_VOCAB_SIZE;
   readonly specialTokens = { bos: BYTE_BOS, eos: BYTE_EOS, pad: BYTE_PAD } as const;
   private readonly encoder = new TextEncoder();
-  // One preallocated array per id so tokenBytes allocates nothing on the decode hot path.
-  private readonly bytesById: readonly Uint8Array[];
+  protected readonly bytesById: readonly Uint8Array[];
 
   constructor() {
+    super();
     const table: Uint8Array[] = [];
     for (let b = 0; b < 256; b++) table.push(Uint8Array.of(b));
     for (const [text] of SPECIALS) table.push(this.encoder.encode(text));
@@ -41,15 +41,6 @@ export class ByteTokenizer implements Tokenizer {
     }
     for (const b of this.encoder.encode(text.slice(start))) ids.push(b);
     return ids;
-  }
-
-  decode(ids: readonly number[], options?: DecodeOptions): string {
-    return decodeViaBytes(this, ids, options);
-  }
-
-  tokenBytes(id: number): Uint8Array {
-    assertTokenId(this, id);
-    return this.bytesById[id] as Uint8Array;
   }
 
   isSpecialToken(id: number): boolean {

@@ -1,19 +1,20 @@
 // GPT-2 byte-level BPE (vocab 50257, `<|endoftext|>` = 50256), encoding through the maintained js-tiktoken package.
 import { Tiktoken } from 'js-tiktoken/lite';
 import { GPT2_ENDOFTEXT, GPT2_ENDOFTEXT_ID, GPT2_VOCAB_SIZE, type Gpt2Ranks, loadGpt2Ranks } from './gpt2-ranks';
-import { assertTokenId, type DecodeOptions, decodeViaBytes, type EncodeOptions, type Tokenizer } from './tokenizer';
+import { ByteTableTokenizer, type EncodeOptions } from './tokenizer';
 
 export const GPT2_TOKENIZER_ID = 'gpt2';
 
-export class Gpt2Tokenizer implements Tokenizer {
+export class Gpt2Tokenizer extends ByteTableTokenizer {
   readonly id = GPT2_TOKENIZER_ID;
   readonly vocabSize = GPT2_VOCAB_SIZE;
   // GPT-2 has one special token; like Hugging Face's GPT-2 it serves as BOS, EOS and padding.
   readonly specialTokens = { bos: GPT2_ENDOFTEXT_ID, eos: GPT2_ENDOFTEXT_ID, pad: GPT2_ENDOFTEXT_ID } as const;
   private readonly encoder: Tiktoken;
-  private readonly bytesById: readonly Uint8Array[];
+  protected readonly bytesById: readonly Uint8Array[];
 
   private constructor(ranks: Gpt2Ranks) {
+    super();
     this.encoder = new Tiktoken(ranks.bpe);
     const endOfText = new TextEncoder().encode(GPT2_ENDOFTEXT);
     this.bytesById = [...ranks.bytesByRank, endOfText];
@@ -28,15 +29,6 @@ export class Gpt2Tokenizer implements Tokenizer {
     // disallowedSpecial = [] makes `<|endoftext|>` in user text plain text instead of an error (Python tiktoken's
     // encode_ordinary); allowedSpecial 'all' maps it to 50256.
     return options?.allowSpecialTokens ? this.encoder.encode(text, 'all') : this.encoder.encode(text, [], []);
-  }
-
-  decode(ids: readonly number[], options?: DecodeOptions): string {
-    return decodeViaBytes(this, ids, options);
-  }
-
-  tokenBytes(id: number): Uint8Array {
-    assertTokenId(this, id);
-    return this.bytesById[id] as Uint8Array;
   }
 
   isSpecialToken(id: number): boolean {

@@ -66,3 +66,27 @@ export function decodeViaBytes(tokenizer: Tokenizer, ids: readonly number[], opt
   }
   return new TextDecoder('utf-8').decode(all);
 }
+
+/**
+ * A tokenizer whose every id maps to a fixed byte string held in a table: decode and tokenBytes come from the
+ * table, so the byte-level and GPT-2 tokenizers decode (and stream) through one code path.
+ */
+export abstract class ByteTableTokenizer implements Tokenizer {
+  abstract readonly id: string;
+  abstract readonly vocabSize: number;
+  abstract readonly specialTokens: SpecialTokenIds;
+  /** One preallocated array per id, so tokenBytes allocates nothing on the decode hot path. */
+  protected abstract readonly bytesById: readonly Uint8Array[];
+
+  abstract encode(text: string, options?: EncodeOptions): number[];
+  abstract isSpecialToken(id: number): boolean;
+
+  decode(ids: readonly number[], options?: DecodeOptions): string {
+    return decodeViaBytes(this, ids, options);
+  }
+
+  tokenBytes(id: number): Uint8Array {
+    assertTokenId(this, id);
+    return this.bytesById[id] as Uint8Array;
+  }
+}
