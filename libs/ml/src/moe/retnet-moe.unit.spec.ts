@@ -6,44 +6,38 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadModel, saveModel } from '../retnet/checkpoint';
 import { parseRetNetConfig } from '../retnet/config';
-import { buildRetNetGraph, prepareRetNet, stateInName, stateOutName } from '../retnet/graph';
 import { RetNetModel } from '../retnet/model';
 import { referenceRetNetLogits } from '../retnet/reference';
-import { cpuSession, floatData, maxAbsDiff, randomTokens, tinyConfig } from '../retnet/test-support';
+import {
+  createFormSessions,
+  floatData,
+  maxAbsDiff,
+  type RetNetFormSessions,
+  randomTokens,
+  tinyConfig,
+} from '../retnet/test-support';
 import { initRetNetWeights, retNetTensorSpecs } from '../retnet/weights';
-import type { EngineSession, HostTensor } from '../runtime/session';
-import { float32, int64 } from '../runtime/session';
+import type { HostTensor } from '../runtime/session';
+import { int64 } from '../runtime/session';
 import { expertTokenCounts } from './stats';
 
 const config = tinyConfig({ ffn: 'moe', num_experts: 4, top_k: 2, expert_ffn_dim: 24 });
 const V = config.vocab_size;
 const L = config.num_layers;
 const E = 4;
-const stateShape = (B: number) => [B, 4, 8, 17];
 const TOL = 1e-4;
 const weights = initRetNetWeights(config, 21, { randomAffine: true });
 
-let parallel: EngineSession;
-let chunkwise: EngineSession;
-let recurrent: EngineSession;
+let forms: RetNetFormSessions;
 
 beforeAll(async () => {
-  const prepared = prepareRetNet(config, weights);
-  parallel = await cpuSession(buildRetNetGraph(prepared, 'parallel'));
-  chunkwise = await cpuSession(buildRetNetGraph(prepared, 'chunkwise'));
-  recurrent = await cpuSession(buildRetNetGraph(prepared, 'recurrent'));
+  forms = await createFormSessions(config, weights);
 });
 
 afterAll(async () => {
-  await Promise.all([parallel.dispose(), chunkwise.dispose(), recurrent.dispose()]);
+  await forms.dispose();
 });
 
-const zeroStates = (B: number): Record<string, HostTensor> =>
-  Object.fromEntries(
-    Array.from({ length: L }, (_, i) => [stateInName(i), float32(new Float32Array(B * 4 * 8 * 17), stateShape(B))]),
-  );
-const statesFrom = (out: Record<string, HostTensor>): Record<string, HostTensor> =>
-  Object.fromEntries(Array.from({ length: L }, (_, i) => [stateInName(i), out[stateOutName(i)] as HostTensor]));
 const batchTokens = (B: number, T: number) => Array.from({ length: B }, (_, b) => randomTokens(T, V, 300 + b)).flat();
 const addCounts = (total: number[][], out: Record<string, HostTensor>) => {
   expertTokenCounts(out, L).forEach((row, l) => {
@@ -68,7 +62,7 @@ describe('RetNet with MoE FFN', () => {
 
   it('parallel graph matches the float64 oracle', async () => {
     const tokens = randomTokens(23, V, 5);
-    const out = await parallel.run({ tokens: int64(tokens, [1, tokens.length]) });
+    const out = await forms.parallel.run({ tokens: int64(tokens, [1, tokens.length]) });
     expect(maxAbsDiff(floatData(out.logits), referenceRetNetLogits(config, weights, tokens))).toBeLessThanOrEqual(TOL);
   });
 
@@ -79,40 +73,40 @@ describe('RetNet with MoE FFN', () => {
     'batch %i, length %i: parallel = chunkwise (chunk %i) = recurrent, and counts sum to tokens·k',
     async (B, T, chunk) => {
       const tokens = batchTokens(B, T);
-      const p = await parallel.run({ tokens: int64(tokens, [B, T]) });
+      const p = await forms.parallel.run({ tokens: int64(tokens, [B, T]) });
       const pCounts = zeroCounts();
       addCounts(pCounts, p);
 
       const chunked = new Float32Array(B * T * V);
       const cCounts = zeroCounts();
-      let states = zeroStates(B);
+      let states = forms.zeroStates(B);
       for (let s = 0; s < T; s += chunk) {
         const C = Math.min(chunk, T - s);
         const part = Array.from({ length: B }, (_, b) => tokens.slice(b * T + s, b * T + s + C)).flat();
-        const out = await chunkwise.run({
+        const out = await forms.chunkwise.run({
           tokens: int64(part, [B, C]),
           start: int64(Array(B).fill(s), [B]),
           ...states,
         });
         const lg = floatData(out.logits);
         for (let b = 0; b < B; b++) chunked.set(lg.subarray(b * C * V, (b + 1) * C * V), (b * T + s) * V);
-        states = statesFrom(out);
+        states = forms.statesFrom(out);
         addCounts(cCounts, out);
       }
 
       const stepped = new Float32Array(B * T * V);
       const rCounts = zeroCounts();
-      states = zeroStates(B);
+      states = forms.zeroStates(B);
       for (let t = 0; t < T; t++) {
         const step = Array.from({ length: B }, (_, b) => tokens[b * T + t] as number);
-        const out = await recurrent.run({
+        const out = await forms.recurrent.run({
           tokens: int64(step, [B]),
           positions: int64(Array(B).fill(t), [B]),
           ...states,
         });
         const lg = floatData(out.logits);
         for (let b = 0; b < B; b++) stepped.set(lg.subarray(b * V, (b + 1) * V), (b * T + t) * V);
-        states = statesFrom(out);
+        states = forms.statesFrom(out);
         addCounts(rCounts, out);
       }
 

@@ -1,11 +1,18 @@
 // The three RetNet forms are one function: parallel, chunkwise (any chunk size) and recurrent give the same
 // logits and states on ORT CPU, and the parallel graph matches a plain-TypeScript oracle of the ADR formula.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { EngineSession, HostTensor } from '../runtime/session';
+import type { HostTensor } from '../runtime/session';
 import { float32, int64 } from '../runtime/session';
-import { buildRetNetGraph, prepareRetNet, stateInName, stateOutName } from './graph';
+import { stateInName } from './graph';
 import { referenceRetNetLogits } from './reference';
-import { cpuSession, floatData, maxAbsDiff, randomTokens, tinyConfig } from './test-support';
+import {
+  createFormSessions,
+  floatData,
+  maxAbsDiff,
+  type RetNetFormSessions,
+  randomTokens,
+  tinyConfig,
+} from './test-support';
 import { initRetNetWeights } from './weights';
 
 const config = tinyConfig();
@@ -14,49 +21,40 @@ const L = config.num_layers;
 const stateShape = (B: number) => [B, 4, 8, 17]; // [B, H, d_k, d_v + 1] for d=32, H=4, value_factor 2
 const TOL = 1e-4;
 
-let parallel: EngineSession;
-let chunkwise: EngineSession;
-let recurrent: EngineSession;
 const weights = initRetNetWeights(config, 7, { randomAffine: true });
+let forms: RetNetFormSessions;
 
 beforeAll(async () => {
-  const prepared = prepareRetNet(config, weights);
-  parallel = await cpuSession(buildRetNetGraph(prepared, 'parallel'));
-  chunkwise = await cpuSession(buildRetNetGraph(prepared, 'chunkwise'));
-  recurrent = await cpuSession(buildRetNetGraph(prepared, 'recurrent'));
+  forms = await createFormSessions(config, weights);
 });
 
 afterAll(async () => {
-  await Promise.all([parallel.dispose(), chunkwise.dispose(), recurrent.dispose()]);
+  await forms.dispose();
 });
-
-const zeroStates = (B: number): Record<string, HostTensor> =>
-  Object.fromEntries(
-    Array.from({ length: L }, (_, i) => [stateInName(i), float32(new Float32Array(B * 4 * 8 * 17), stateShape(B))]),
-  );
-
-const statesFrom = (out: Record<string, HostTensor>): Record<string, HostTensor> =>
-  Object.fromEntries(Array.from({ length: L }, (_, i) => [stateInName(i), out[stateOutName(i)] as HostTensor]));
 
 /** Batch of B sequences of length T, flattened row-major. */
 const batchTokens = (B: number, T: number) => Array.from({ length: B }, (_, b) => randomTokens(T, V, 100 + b)).flat();
 
 async function runParallel(tokens: number[], B: number, T: number) {
-  const out = await parallel.run({ tokens: int64(tokens, [B, T]) });
-  return { logits: floatData(out.logits), states: statesFrom(out) }; // logits [B, T, V]
+  const out = await forms.parallel.run({ tokens: int64(tokens, [B, T]) });
+  return { logits: floatData(out.logits), states: forms.statesFrom(out) }; // logits [B, T, V]
 }
 
 /** Chunkwise over the whole sequence; reassembles per-position logits [B, T, V]. */
 async function runChunkwise(tokens: number[], B: number, T: number, chunk: number) {
   const logits = new Float32Array(B * T * V);
-  let states = zeroStates(B);
+  let states = forms.zeroStates(B);
   for (let s = 0; s < T; s += chunk) {
     const C = Math.min(chunk, T - s);
     const part = Array.from({ length: B }, (_, b) => tokens.slice(b * T + s, b * T + s + C)).flat();
-    const out = await chunkwise.run({ tokens: int64(part, [B, C]), start: int64(Array(B).fill(s), [B]), ...states });
+    const out = await forms.chunkwise.run({
+      tokens: int64(part, [B, C]),
+      start: int64(Array(B).fill(s), [B]),
+      ...states,
+    });
     const lg = floatData(out.logits); // [B, C, V]
     for (let b = 0; b < B; b++) logits.set(lg.subarray(b * C * V, (b + 1) * C * V), (b * T + s) * V);
-    states = statesFrom(out);
+    states = forms.statesFrom(out);
   }
   return { logits, states };
 }
@@ -64,13 +62,17 @@ async function runChunkwise(tokens: number[], B: number, T: number, chunk: numbe
 /** Recurrent, one token at a time; per-position logits [B, T, V]. */
 async function runRecurrent(tokens: number[], B: number, T: number) {
   const logits = new Float32Array(B * T * V);
-  let states = zeroStates(B);
+  let states = forms.zeroStates(B);
   for (let t = 0; t < T; t++) {
     const step = Array.from({ length: B }, (_, b) => tokens[b * T + t] as number);
-    const out = await recurrent.run({ tokens: int64(step, [B]), positions: int64(Array(B).fill(t), [B]), ...states });
+    const out = await forms.recurrent.run({
+      tokens: int64(step, [B]),
+      positions: int64(Array(B).fill(t), [B]),
+      ...states,
+    });
     const lg = floatData(out.logits); // [B, V]
     for (let b = 0; b < B; b++) logits.set(lg.subarray(b * V, (b + 1) * V), (b * T + t) * V);
-    states = statesFrom(out);
+    states = forms.statesFrom(out);
   }
   return { logits, states };
 }
@@ -125,7 +127,11 @@ it('a chunk batch may start each sequence at its own position', async () => {
   for (const [b, n] of lens.entries()) {
     const row = rows[b] as number[];
     const pre = await runChunkwise(row.slice(0, n), 1, n, 4);
-    const out = await chunkwise.run({ tokens: int64(row.slice(n), [1, C]), start: int64([n], [1]), ...pre.states });
+    const out = await forms.chunkwise.run({
+      tokens: int64(row.slice(n), [1, C]),
+      start: int64([n], [1]),
+      ...pre.states,
+    });
     perRow.push(floatData(out.logits));
     for (const [k, v] of Object.entries(pre.states)) {
       stacked[k] = [...(stacked[k] ?? []), floatData(v)];
@@ -138,7 +144,7 @@ it('a chunk batch may start each sequence at its own position', async () => {
     ]),
   );
   const tokens = rows.flatMap((row, b) => row.slice(lens[b]));
-  const out = await chunkwise.run({ tokens: int64(tokens, [3, C]), start: int64(lens, [3]), ...states });
+  const out = await forms.chunkwise.run({ tokens: int64(tokens, [3, C]), start: int64(lens, [3]), ...states });
   const batched = floatData(out.logits);
   for (let b = 0; b < 3; b++) {
     expect(maxAbsDiff(batched.subarray(b * C * V, (b + 1) * C * V), perRow[b] as Float32Array)).toBeLessThanOrEqual(

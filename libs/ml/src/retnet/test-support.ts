@@ -1,6 +1,8 @@
 // Shared fixtures for the RetNet specs: a tiny config and helpers to run single graphs on ORT CPU.
-import { EngineSession, type HostTensor } from '../runtime/session';
-import { parseRetNetConfig, type RetNetConfig } from './config';
+import { EngineSession, float32, type HostTensor } from '../runtime/session';
+import type { WeightMap } from '../weights/tensor';
+import { parseRetNetConfig, type RetNetConfig, retNetDims } from './config';
+import { buildRetNetGraph, prepareRetNet, stateInName, stateOutName } from './graph';
 
 /** Small enough for fast tests, big enough to have several heads, layers and a non-trivial vocabulary. */
 export const tinyConfig = (overrides: Partial<RetNetConfig> = {}): RetNetConfig =>
@@ -17,6 +19,40 @@ export const tinyConfig = (overrides: Partial<RetNetConfig> = {}): RetNetConfig 
 
 export async function cpuSession(bytes: Uint8Array): Promise<EngineSession> {
   return EngineSession.create(bytes, { device: 'cpu', intraOpThreads: 1, log: () => {} });
+}
+
+/** One RetNet's parallel, chunkwise and recurrent graphs on ORT CPU, with the feeds that carry state between runs. */
+export interface RetNetFormSessions {
+  readonly parallel: EngineSession;
+  readonly chunkwise: EngineSession;
+  readonly recurrent: EngineSession;
+  /** Zero state feeds for a batch of B: one `[B, H, d_k, d_v + 1]` tensor per layer. */
+  zeroStates(B: number): Record<string, HostTensor>;
+  /** A run's state outputs renamed as the next run's state inputs. */
+  statesFrom(out: Record<string, HostTensor>): Record<string, HostTensor>;
+  dispose(): Promise<void>;
+}
+
+export async function createFormSessions(config: RetNetConfig, weights: WeightMap): Promise<RetNetFormSessions> {
+  const { L, H, dk, dv } = retNetDims(config);
+  const prepared = prepareRetNet(config, weights);
+  const parallel = await cpuSession(buildRetNetGraph(prepared, 'parallel'));
+  const chunkwise = await cpuSession(buildRetNetGraph(prepared, 'chunkwise'));
+  const recurrent = await cpuSession(buildRetNetGraph(prepared, 'recurrent'));
+  const layers = Array.from({ length: L }, (_, i) => i);
+  return {
+    parallel,
+    chunkwise,
+    recurrent,
+    zeroStates: (B) =>
+      Object.fromEntries(
+        layers.map((i) => [stateInName(i), float32(new Float32Array(B * H * dk * (dv + 1)), [B, H, dk, dv + 1])]),
+      ),
+    statesFrom: (out) => Object.fromEntries(layers.map((i) => [stateInName(i), out[stateOutName(i)] as HostTensor])),
+    dispose: async () => {
+      await Promise.all([parallel.dispose(), chunkwise.dispose(), recurrent.dispose()]);
+    },
+  };
 }
 
 export function floatData(t: HostTensor | undefined): Float32Array {
