@@ -6,8 +6,8 @@ import { tinyConfig } from '../retnet/test-support';
 import { initRetNetWeights } from '../retnet/weights';
 import { ByteTokenizer } from '../tokenizers/byte-tokenizer';
 import { type GenerationResult, generate, type TokenEvent } from './generate';
-import { GenerationSequence } from './generation-sequence';
-import { type GenerationParamsInput, validateGenerationParams } from './params';
+import type { GenerationParamsInput } from './params';
+import { admitSequence, decodeActive, type LiveSequence } from './test-support';
 import { argmax } from './token-selector';
 
 const config = tinyConfig(); // vocab_size 300 ≥ the byte tokenizer's 259
@@ -54,39 +54,18 @@ describe('generate on RetNetModel', () => {
     const alone: GenerationResult[] = [];
     for (const r of requests) alone.push(await generate(model, bytes, r.prompt, r.params));
 
-    type Live = { sequence: GenerationSequence; state: RetNetState; position: number };
-    const live: Live[] = [];
-    let active: Live[] = [];
+    const live: LiveSequence<RetNetState>[] = [];
+    let active: LiveSequence<RetNetState>[] = [];
     for (let iteration = 0; live.length < requests.length || active.length > 0; iteration++) {
       // Admit requests whose time has come: prefill alone, first token from the prefill logits.
       for (const r of requests.filter((q) => q.admitAt === iteration)) {
-        const promptTokens = bytes.encode(r.prompt);
-        const sequence = new GenerationSequence({
-          tokenizer: bytes,
-          params: validateGenerationParams(r.params),
-          promptTokens,
-          maxSeqLen: model.maxSeqLen,
-        });
-        const prefill = await model.prefill(promptTokens);
-        sequence.step(prefill.logits);
-        const entry = { sequence, state: prefill.state, position: prefill.position };
+        const entry = await admitSequence(model, bytes, r.prompt, r.params);
         live.push(entry);
-        if (!sequence.finished) active.push(entry);
+        if (!entry.sequence.finished) active.push(entry);
       }
       if (active.length === 0) continue;
       // One recurrent step for every unfinished sequence, at their different positions.
-      const out = await model.decodeStep(
-        active.map((s) => s.sequence.lastTokenId),
-        active.map((s) => s.position),
-        model.stackStates(active.map((s) => s.state)),
-      );
-      const states = model.splitState(out.state);
-      active.forEach((s, b) => {
-        s.state = states[b] as RetNetState;
-        s.position += 1;
-        s.sequence.step(out.logits.subarray(b * model.vocabSize, (b + 1) * model.vocabSize));
-      });
-      active = active.filter((s) => !s.sequence.finished);
+      active = await decodeActive(model, active);
     }
 
     live.forEach((s, i) => {

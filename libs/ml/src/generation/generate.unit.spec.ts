@@ -3,10 +3,10 @@ import { ByteTokenizer } from '../tokenizers/byte-tokenizer';
 import { createTokenizer } from '../tokenizers/registry';
 import type { Tokenizer } from '../tokenizers/tokenizer';
 import { type GenerateOptions, generate, type TokenEvent } from './generate';
-import { GenerationSequence } from './generation-sequence';
 import type { DecodeState, DecodeStepResult, LanguageModel, PrefillResult } from './language-model';
-import { GenerationParamError, type GenerationParamsInput, validateGenerationParams } from './params';
+import { GenerationParamError, type GenerationParamsInput } from './params';
 import { Xoshiro128StarStar } from './prng';
+import { admitSequence, decodeActive } from './test-support';
 
 // A deterministic stand-in for the RetNet runtime: each sequence's state is its token history and its logits are a
 // pure function of that history, so batching, stacking and positions can be checked exactly.
@@ -282,36 +282,9 @@ describe('GenerationSequence in a batched loop (how serving reuses it)', () => {
     // Continuous batching: prefill each request, then one decodeStep for every unfinished sequence per iteration,
     // dropping sequences from the batch as they finish.
     const model = new FakeModel(BYTE_VOCAB, logitsFor);
-    const live = await Promise.all(
-      requests.map(async (r) => {
-        const promptTokens = bytes.encode(r.prompt);
-        const sequence = new GenerationSequence({
-          tokenizer: bytes,
-          params: validateGenerationParams(r.params),
-          promptTokens,
-          maxSeqLen: model.maxSeqLen,
-        });
-        const prefill = await model.prefill(promptTokens);
-        sequence.step(prefill.logits);
-        return { sequence, state: prefill.state, position: prefill.position };
-      }),
-    );
+    const live = await Promise.all(requests.map((r) => admitSequence(model, bytes, r.prompt, r.params)));
     let active = live.filter((s) => !s.sequence.finished);
-    while (active.length > 0) {
-      const batch = model.stackStates(active.map((s) => s.state));
-      const out = await model.decodeStep(
-        active.map((s) => s.sequence.lastTokenId),
-        active.map((s) => s.position),
-        batch,
-      );
-      const states = model.splitState(out.state);
-      active.forEach((s, b) => {
-        s.state = states[b] as FakeState;
-        s.position += 1;
-        s.sequence.step(out.logits.subarray(b * BYTE_VOCAB, (b + 1) * BYTE_VOCAB));
-      });
-      active = active.filter((s) => !s.sequence.finished);
-    }
+    while (active.length > 0) active = await decodeActive(model, active);
     live.forEach((s, i) => {
       expect(s.sequence.tokenIds).toEqual(alone[i]?.tokenIds);
       expect(s.sequence.text).toBe(alone[i]?.text);
