@@ -18,7 +18,7 @@ import {
   type ServiceClientConstructor,
 } from '@grpc/grpc-js';
 import { loadGrpcPackageDefinition } from '@neuroforge/contracts';
-import { initRetNetWeights, parseRetNetConfig, saveModel } from '@neuroforge/ml';
+import { writeTinyRetNetModel } from '@neuroforge/ml/testing';
 import mongoose from 'mongoose';
 import { build, entryOf, REPO_ROOT, Service } from './processes';
 
@@ -125,17 +125,7 @@ async function main(): Promise<void> {
   for (const name of ['gateway', 'auth', 'inference']) build(name);
   const id = randomBytes(4).toString('hex');
   const root = await mkdtemp(join(tmpdir(), 'nf-bench-gateway-'));
-  const config = parseRetNetConfig({
-    vocab_size: 272,
-    embed_dim: 32,
-    num_heads: 4,
-    num_layers: 2,
-    ffn_dim: 64,
-    max_seq_len: 2048,
-    tokenizer: 'byte',
-  });
-  const modelDir = join(root, 'tiny-1');
-  await saveModel(modelDir, { config, weights: initRetNetWeights(config, 1, { randomAffine: true }) });
+  const modelDir = await writeTinyRetNetModel(join(root, 'tiny-1'), 1, { vocab_size: 272, max_seq_len: 2048 });
   const quiet = { NEUROFORGE_STACK__TRACING_ENABLED: 'false', NEUROFORGE_SYSTEM__LOG_LEVEL: 'warn' };
   const authDb = `nf_bench_gw_auth_${id}`;
   const processes: Service[] = [];

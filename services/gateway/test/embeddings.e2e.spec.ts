@@ -6,7 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deleteTopics } from '@neuroforge/events';
-import { initRetNetWeights, parseRetNetConfig, saveModel } from '@neuroforge/ml';
+import { writeTinyRetNetModel } from '@neuroforge/ml/testing';
 import { ensureBuilt, ServiceProcess } from '@neuroforge/service-kit/testing';
 import { Kafka, logLevel } from 'kafkajs';
 import mongoose from 'mongoose';
@@ -28,16 +28,7 @@ let token: string;
 beforeAll(async () => {
   ensureBuilt('embeddings');
   root = await mkdtemp(join(tmpdir(), 'nf-gateway-embeddings-'));
-  const config = parseRetNetConfig({
-    vocab_size: 259,
-    embed_dim: 32,
-    num_heads: 4,
-    num_layers: 2,
-    ffn_dim: 64,
-    max_seq_len: 512,
-    tokenizer: 'byte',
-  });
-  await saveModel(join(root, 'emb-1'), { config, weights: initRetNetWeights(config, 5, { randomAffine: true }) });
+  await writeTinyRetNetModel(join(root, 'emb-1'), 5, { vocab_size: 259, max_seq_len: 512 });
   embeddings = await ServiceProcess.start('embeddings', {
     NF_EMBEDDINGS_MODEL_DIRS: `emb:1=${join(root, 'emb-1')}`,
     NF_EMBEDDINGS_DEFAULT_MODEL: 'emb',

@@ -7,14 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type NestFastifyApplication } from '@nestjs/platform-fastify';
-import {
-  initMultimodalWeights,
-  initRetNetWeights,
-  parseMultimodalConfig,
-  parseRetNetConfig,
-  saveModel,
-  saveMultimodalModel,
-} from '@neuroforge/ml';
+import { writeTinyMultimodalModel, writeTinyRetNetModel } from '@neuroforge/ml/testing';
 import { bootstrapService, type RunningService } from '@neuroforge/service-kit';
 import { ensureBuilt, freePort, ServiceProcess } from '@neuroforge/service-kit/testing';
 import mongoose from 'mongoose';
@@ -44,57 +37,13 @@ export function unique(prefix: string): string {
   return `${prefix}-${randomBytes(4).toString('hex')}`;
 }
 
-async function writeTinyModel(dir: string): Promise<string> {
-  const config = parseRetNetConfig({
-    vocab_size: 272,
-    embed_dim: 32,
-    num_heads: 4,
-    num_layers: 2,
-    ffn_dim: 64,
-    max_seq_len: 2048,
-    tokenizer: 'byte',
-  });
-  await saveModel(dir, { config, weights: initRetNetWeights(config, 7, { randomAffine: true }) });
-  return dir;
-}
-
-/** 16×16 images (16 vision tokens) and 2048-sample 16 kHz clips (15 audio tokens), byte tokenizer. */
-async function writeTinyMultimodalModel(dir: string): Promise<string> {
-  const config = parseMultimodalConfig({
-    architecture: 'multimodal',
-    fusion: 'concat',
-    text: {
-      vocab_size: 259,
-      embed_dim: 32,
-      num_heads: 4,
-      num_layers: 2,
-      ffn_dim: 64,
-      max_seq_len: 256,
-      tokenizer: 'byte',
-    },
-    vision: { image_size: 16, patch_size: 4, embed_dim: 24, num_heads: 2, num_layers: 1, mlp_dim: 48 },
-    audio: {
-      sample_rate: 16000,
-      clip_samples: 2048,
-      n_fft: 256,
-      hop_length: 128,
-      n_mels: 16,
-      embed_dim: 20,
-      num_heads: 2,
-      num_layers: 1,
-      mlp_dim: 40,
-    },
-  });
-  await saveMultimodalModel(dir, { config, weights: initMultimodalWeights(config, 9) });
-  return dir;
-}
-
 export async function startGatewayStack(gatewayEnv: Record<string, string>): Promise<GatewayStack> {
   for (const name of ['gateway', 'auth', 'model-registry', 'inference'] as const) ensureBuilt(name);
   const id = randomBytes(4).toString('hex');
   const root = await mkdtemp(join(tmpdir(), 'nf-gateway-test-'));
-  const modelDir = await writeTinyModel(join(root, 'tiny-1'));
-  const multimodalDir = await writeTinyMultimodalModel(join(root, 'mm-1'));
+  const modelDir = await writeTinyRetNetModel(join(root, 'tiny-1'), 7, { vocab_size: 272, max_seq_len: 2048 });
+  // 16×16 images (16 vision tokens) and 2048-sample 16 kHz clips (15 audio tokens), byte tokenizer.
+  const multimodalDir = await writeTinyMultimodalModel(join(root, 'mm-1'), 'concat', 9, { maxSeqLen: 256 });
   const adminEmail = `admin-${id}@${ADMIN_EMAIL_DOMAIN}`;
   const authDb = `nf_test_gw_auth_${id}`;
   const registryDb = `nf_test_gw_registry_${id}`;

@@ -14,7 +14,7 @@ import {
 } from '@grpc/grpc-js';
 import { grpcPackageOptions, type inference, loadGrpcPackageDefinition } from '@neuroforge/contracts';
 import { deleteTopics, ensureTopics } from '@neuroforge/events';
-import { initRetNetWeights, parseRetNetConfig, saveModel } from '@neuroforge/ml';
+import { writeTinyRetNetModel } from '@neuroforge/ml/testing';
 import { bootstrapService, type RunningService } from '@neuroforge/service-kit';
 import { freePort } from '@neuroforge/service-kit/testing';
 import { Redis } from 'ioredis';
@@ -26,25 +26,11 @@ import { DefaultModelLoader } from '../src/interface/default-model.loader';
 import { ModelEventsConsumer } from '../src/interface/model-events.consumer';
 import { MODEL_SERVING } from '../src/interface/tokens';
 
-export const MODEL_CONFIG = {
-  vocab_size: 272,
-  embed_dim: 32,
-  num_heads: 4,
-  num_layers: 2,
-  ffn_dim: 64,
-  max_seq_len: 2048,
-  tokenizer: 'byte',
-} as const;
+/** The served tiny RetNet: the engine's tiny test config with a 272-token vocabulary and a 2048-token context. */
+const TINY_MODEL = { vocab_size: 272, max_seq_len: 2048 } as const;
 
 export function unique(prefix: string): string {
   return `${prefix}-${randomBytes(4).toString('hex')}`;
-}
-
-/** Writes a tiny seeded-random RetNet model folder (config.json, model.safetensors, SHA256SUMS). */
-export async function writeTinyModel(dir: string, seed: number): Promise<string> {
-  const config = parseRetNetConfig(MODEL_CONFIG);
-  await saveModel(dir, { config, weights: initRetNetWeights(config, seed, { randomAffine: true }) });
-  return dir;
 }
 
 export interface InferenceHarness {
@@ -73,8 +59,8 @@ export async function startInference(
   options: { waitForDefaultModel?: boolean; models?: Record<string, string> } = {},
 ): Promise<InferenceHarness> {
   const root = await mkdtemp(join(tmpdir(), 'nf-inference-test-'));
-  const v1 = await writeTinyModel(join(root, 'tiny-1'), 11);
-  const v2 = await writeTinyModel(join(root, 'tiny-2'), 22);
+  const v1 = await writeTinyRetNetModel(join(root, 'tiny-1'), 11, TINY_MODEL);
+  const v2 = await writeTinyRetNetModel(join(root, 'tiny-2'), 22, TINY_MODEL);
   const modelsTopic = unique('nf-test-models-events');
   const eventsTopic = unique('nf-test-inference-events');
   const redisPrefix = `${unique('nf-test-inference')}:`;

@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { initRetNetWeights, parseRetNetConfig, saveModel } from '@neuroforge/ml';
+import { writeTinyRetNetModel } from '@neuroforge/ml/testing';
 import { describeServiceLifecycle } from '@neuroforge/service-kit/testing';
 import { afterAll } from 'vitest';
 
@@ -18,16 +18,7 @@ describeServiceLifecycle('inference', {
   env: async () => {
     const dir = await mkdtemp(join(tmpdir(), 'nf-inference-lifecycle-'));
     dirs.push(dir);
-    const config = parseRetNetConfig({
-      vocab_size: 272,
-      embed_dim: 32,
-      num_heads: 4,
-      num_layers: 2,
-      ffn_dim: 64,
-      max_seq_len: 256,
-      tokenizer: 'byte',
-    });
-    await saveModel(dir, { config, weights: initRetNetWeights(config, 7) });
+    await writeTinyRetNetModel(dir, 7, { vocab_size: 272, max_seq_len: 256 }, { randomAffine: false });
     return {
       NF_INFERENCE_MODEL_DIRS: `tiny:1=${dir},tiny@latest=1`,
       NEUROFORGE_INFERENCE__DEFAULT_MODEL: 'tiny',

@@ -1,55 +1,24 @@
 // Tiny seeded-random model folders of the other architectures, written with the engine (config.json,
 // model.safetensors, SHA256SUMS), and media bytes in the formats clients send (PNG, WAV).
-import {
-  encodeWav,
-  type FusionStrategy,
-  initMultimodalWeights,
-  initRetNetWeights,
-  parseMultimodalConfig,
-  parseRetNetConfig,
-  saveModel,
-  saveMultimodalModel,
-} from '@neuroforge/ml';
+import { encodeWav, type FusionStrategy } from '@neuroforge/ml';
+import { writeTinyMultimodalModel, writeTinyRetNetModel } from '@neuroforge/ml/testing';
 import sharp from 'sharp';
 
-const TEXT = { vocab_size: 259, embed_dim: 32, num_heads: 4, num_layers: 2, ffn_dim: 64, tokenizer: 'byte' } as const;
-const VISION = { image_size: 16, patch_size: 4, embed_dim: 24, num_heads: 2, num_layers: 1, mlp_dim: 48 };
-const AUDIO = {
-  sample_rate: 16000,
-  clip_samples: 2048,
-  n_fft: 256,
-  hop_length: 128,
-  n_mels: 16,
-  embed_dim: 20,
-  num_heads: 2,
-  num_layers: 1,
-  mlp_dim: 40,
-};
-
 /** A multimodal model (16×16 images: 16 vision tokens; 2048-sample 16 kHz clips: 15 audio tokens). */
-export async function writeMultimodalModel(
+export function writeMultimodalModel(
   dir: string,
   fusion: FusionStrategy,
   seed: number,
   modalities: readonly ('vision' | 'audio')[] = ['vision', 'audio'],
 ): Promise<string> {
-  const config = parseMultimodalConfig({
-    architecture: 'multimodal',
-    fusion,
-    text: { ...TEXT, max_seq_len: 256 },
-    ...(modalities.includes('vision') ? { vision: VISION } : {}),
-    ...(modalities.includes('audio') ? { audio: AUDIO } : {}),
-  });
-  await saveMultimodalModel(dir, { config, weights: initMultimodalWeights(config, seed) });
-  return dir;
+  return writeTinyMultimodalModel(dir, fusion, seed, { maxSeqLen: 256, modalities });
 }
 
 export const MOE = { num_experts: 4, top_k: 2, num_layers: 2 } as const;
 
 /** A RetNet whose FFNs are Mixture-of-Experts layers (4 experts, top 2). */
-export async function writeMoeModel(dir: string, seed: number): Promise<string> {
-  const config = parseRetNetConfig({
-    ...TEXT,
+export function writeMoeModel(dir: string, seed: number): Promise<string> {
+  return writeTinyRetNetModel(dir, seed, {
     vocab_size: 272,
     num_layers: MOE.num_layers,
     max_seq_len: 512,
@@ -58,8 +27,6 @@ export async function writeMoeModel(dir: string, seed: number): Promise<string> 
     top_k: MOE.top_k,
     expert_ffn_dim: 32,
   });
-  await saveModel(dir, { config, weights: initRetNetWeights(config, seed, { randomAffine: true }) });
-  return dir;
 }
 
 /** A 24×24 PNG: a coloured square on a dark background (resized to the model's 16×16 by the engine). */

@@ -1,8 +1,11 @@
-// Shared fixtures for the RetNet specs: a tiny config and helpers to run single graphs on ORT CPU.
+// Shared fixtures for the RetNet specs: a tiny config, a tiny model folder and helpers to run single graphs on ORT
+// CPU. The config and folder writer are also exported to other projects' tests through `@neuroforge/ml/testing`.
 import { EngineSession, float32, type HostTensor } from '../runtime/session';
 import type { WeightMap } from '../weights/tensor';
+import { saveModel } from './checkpoint';
 import { parseRetNetConfig, type RetNetConfig, retNetDims } from './config';
 import { buildRetNetGraph, prepareRetNet, stateInName, stateOutName } from './graph';
+import { initRetNetWeights } from './weights';
 
 /** Small enough for fast tests, big enough to have several heads, layers and a non-trivial vocabulary. */
 export const tinyConfig = (overrides: Partial<RetNetConfig> = {}): RetNetConfig =>
@@ -16,6 +19,21 @@ export const tinyConfig = (overrides: Partial<RetNetConfig> = {}): RetNetConfig 
     tokenizer: 'byte',
     ...overrides,
   });
+
+/**
+ * Writes a tiny seeded-random RetNet model folder (config.json, model.safetensors, SHA256SUMS): {@link tinyConfig}
+ * with the caller's overrides. Random norm affines by default, so a bug that ignores them shows in the logits.
+ */
+export async function writeTinyRetNetModel(
+  dir: string,
+  seed: number,
+  overrides: Partial<RetNetConfig> = {},
+  { randomAffine = true }: { randomAffine?: boolean } = {},
+): Promise<string> {
+  const config = tinyConfig(overrides);
+  await saveModel(dir, { config, weights: initRetNetWeights(config, seed, { randomAffine }) });
+  return dir;
+}
 
 export async function cpuSession(bytes: Uint8Array): Promise<EngineSession> {
   return EngineSession.create(bytes, { device: 'cpu', intraOpThreads: 1, log: () => {} });

@@ -11,10 +11,10 @@ import {
   generate,
   initMultimodalWeights,
   MultimodalModel,
-  parseMultimodalConfig,
   type Tokenizer,
   validateGenerationParams,
 } from '@neuroforge/ml';
+import { tinyMultimodalConfig } from '@neuroforge/ml/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BatchScheduler, type PromptStats, type RequestOutcome } from './batch-scheduler';
 import { PrefixStateCache } from './prefix-cache';
@@ -22,32 +22,7 @@ import { PrefixStateCache } from './prefix-cache';
 const BLOCK = 64;
 const PARALLEL_MAX = 32;
 
-const configFor = (fusion: FusionStrategy) =>
-  parseMultimodalConfig({
-    architecture: 'multimodal',
-    fusion,
-    text: {
-      vocab_size: 259,
-      embed_dim: 32,
-      num_heads: 4,
-      num_layers: 2,
-      ffn_dim: 64,
-      max_seq_len: 512,
-      tokenizer: 'byte',
-    },
-    vision: { image_size: 16, patch_size: 4, embed_dim: 24, num_heads: 2, num_layers: 1, mlp_dim: 48 },
-    audio: {
-      sample_rate: 16000,
-      clip_samples: 2048,
-      n_fft: 256,
-      hop_length: 128,
-      n_mels: 16,
-      embed_dim: 20,
-      num_heads: 2,
-      num_layers: 1,
-      mlp_dim: 40,
-    },
-  });
+const configFor = (fusion: FusionStrategy) => tinyMultimodalConfig(fusion, { maxSeqLen: 512 });
 
 /** Raw RGB8 pixels of the model's size (a gradient) and a 440 Hz WAV clip. */
 const image = Uint8Array.from({ length: 16 * 16 * 3 }, (_, i) => (i * 37) % 256);

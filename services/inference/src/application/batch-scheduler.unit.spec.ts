@@ -3,26 +3,18 @@ import {
   type DecodeState,
   generate,
   initRetNetWeights,
-  parseRetNetConfig,
   RetNetModel,
   type Tokenizer,
   validateGenerationParams,
 } from '@neuroforge/ml';
+import { tinyRetNetConfig } from '@neuroforge/ml/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InferenceError } from '../domain/inference-error';
 import { BatchScheduler, type PromptStats, type RequestOutcome, type SchedulerEvent } from './batch-scheduler';
 import { PrefixStateCache } from './prefix-cache';
 
 // A tiny real RetNet (byte tokenizer) on ORT CPU: the scheduler is tested against the engine itself.
-const config = parseRetNetConfig({
-  vocab_size: 272,
-  embed_dim: 32,
-  num_heads: 4,
-  num_layers: 2,
-  ffn_dim: 64,
-  max_seq_len: 1024,
-  tokenizer: 'byte',
-});
+const config = tinyRetNetConfig({ vocab_size: 272, max_seq_len: 1024 });
 
 let model: RetNetModel;
 let tokenizer: Tokenizer;
