@@ -1,18 +1,13 @@
 // Runs the engine (@neuroforge/ml's RetNetModel on onnxruntime-node) on a model folder written by the worker and
 // prints the logits as JSON, for the cross-language parity test (test_parity_engine.py).
 // stdin: {"modelDir", "chunkSize", "prompt": [ids], "continuation": [ids], "batch": [[ids], [ids]]}
-const { readFileSync } = require('node:fs');
 const { RetNetModel } = require('@neuroforge/ml');
+const { runStdinJson } = require('./stdin-json-main.cjs');
 
-async function main() {
-  const req = JSON.parse(readFileSync(0, 'utf8'));
-  const model = await RetNetModel.load(req.modelDir, {
-    device: 'cpu',
-    intraOpThreads: 1,
-    chunkSize: req.chunkSize,
-    log: () => {},
-  });
-  try {
+runStdinJson(
+  (req) =>
+    RetNetModel.load(req.modelDir, { device: 'cpu', intraOpThreads: 1, chunkSize: req.chunkSize, log: () => {} }),
+  async (model, req) => {
     const out = {};
     // Parallel form on a fresh prompt; chunkwise form on the same prompt (several chunks).
     const parallel = await model.prefillWith('parallel', req.prompt);
@@ -33,13 +28,6 @@ async function main() {
     );
     out.decode = Array.from(step.logits);
     out.vocabSize = model.vocabSize;
-    process.stdout.write(JSON.stringify(out));
-  } finally {
-    await model.dispose();
-  }
-}
-
-main().catch((err) => {
-  process.stderr.write(`${err.stack || err}\n`);
-  process.exit(1);
-});
+    return out;
+  },
+);

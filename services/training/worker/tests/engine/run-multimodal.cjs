@@ -2,13 +2,12 @@
 // worker and prints encoder outputs and logits as JSON, for the cross-language parity test (test_multimodal_parity.py).
 // stdin: {"modelDir", "pixels": [1·3·S·S] | null, "waveform": [clip] | null, "prompt": [ids], "next": [ids],
 //         "cases": [["vision", "audio"], [], ...]}
-const { readFileSync } = require('node:fs');
 const { MultimodalModel } = require('@neuroforge/ml');
+const { runStdinJson } = require('./stdin-json-main.cjs');
 
-async function main() {
-  const req = JSON.parse(readFileSync(0, 'utf8'));
-  const model = await MultimodalModel.load(req.modelDir, { device: 'cpu', intraOpThreads: 1, log: () => {} });
-  try {
+runStdinJson(
+  (req) => MultimodalModel.load(req.modelDir, { device: 'cpu', intraOpThreads: 1, log: () => {} }),
+  async (model, req) => {
     const out = { cases: [] };
     const encoded = {};
     if (req.pixels) encoded.vision = await model.encodeBatch('vision', Float32Array.from(req.pixels), 1);
@@ -33,13 +32,6 @@ async function main() {
       }
       out.cases.push({ subset, position: prefix.position, logits });
     }
-    process.stdout.write(JSON.stringify(out));
-  } finally {
-    await model.dispose();
-  }
-}
-
-main().catch((err) => {
-  process.stderr.write(`${err.stack || err}\n`);
-  process.exit(1);
-});
+    return out;
+  },
+);
