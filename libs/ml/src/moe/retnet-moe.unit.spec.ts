@@ -8,14 +8,8 @@ import { loadModel, saveModel } from '../retnet/checkpoint';
 import { parseRetNetConfig } from '../retnet/config';
 import { RetNetModel } from '../retnet/model';
 import { referenceRetNetLogits } from '../retnet/reference';
-import {
-  createFormSessions,
-  floatData,
-  maxAbsDiff,
-  type RetNetFormSessions,
-  randomTokens,
-  tinyConfig,
-} from '../retnet/test-support';
+import type { RetNetFormSessions } from '../retnet/test-support';
+import { createFormSessions, floatData, maxAbsDiff, randomTokens, tinyConfig } from '../retnet/test-support';
 import { initRetNetWeights, retNetTensorSpecs } from '../retnet/weights';
 import type { HostTensor } from '../runtime/session';
 import { int64 } from '../runtime/session';

@@ -5,14 +5,8 @@ import type { HostTensor } from '../runtime/session';
 import { float32, int64 } from '../runtime/session';
 import { stateInName } from './graph';
 import { referenceRetNetLogits } from './reference';
-import {
-  createFormSessions,
-  floatData,
-  maxAbsDiff,
-  type RetNetFormSessions,
-  randomTokens,
-  tinyConfig,
-} from './test-support';
+import type { RetNetFormSessions } from './test-support';
+import { createFormSessions, floatData, maxAbsDiff, randomTokens, tinyConfig } from './test-support';
 import { initRetNetWeights } from './weights';
 
 const config = tinyConfig();
