@@ -3,32 +3,28 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { handleCommand } from './command-handler';
 import { type EventEnvelope, headersAsText, toKafkaMessage } from './envelope';
 import { EventConsumer, type MessageInfo } from './event-consumer';
-import { deleteTopics, dlqTopic, ensureTopics } from './kafka-topics';
+import { dlqTopic, ensureTopics } from './kafka-topics';
 import { type ModelEvent, modelDecider } from './model.fixture';
 import { MongoEventStore } from './mongo-event-store';
 import { OutboxRelay } from './outbox-relay';
 import { ProcessedMarkers } from './processed-markers';
 import { Projection, rebuildProjection } from './projection';
-import { collectMessages, testDatabase, testKafka, uniqueName } from './stack.fixture';
+import { collectMessages, openTestBus, type TestDatabase, uniqueName } from './stack.fixture';
 
 const TYPE = 'neuroforge.models.model_registered.v1';
 
-let db: Awaited<ReturnType<typeof testDatabase>>;
+let db: TestDatabase;
 let kafka: Kafka;
 let producer: Producer;
+let close: (topics: readonly string[]) => Promise<void>;
 const topics: string[] = [];
 
 beforeAll(async () => {
-  db = await testDatabase();
-  kafka = testKafka();
-  producer = kafka.producer();
-  await producer.connect();
+  ({ db, kafka, producer, close } = await openTestBus());
 });
 
 afterAll(async () => {
-  await producer?.disconnect();
-  await deleteTopics(kafka, [...topics, ...topics.map(dlqTopic)]).catch(() => undefined);
-  await db?.drop();
+  await close?.(topics);
 });
 
 async function freshTopic(partitions = 1): Promise<string> {

@@ -5,21 +5,18 @@ import { VersionConflictError } from './errors';
 import { DomainError, type Event } from './event';
 import { type ModelCommand, type ModelEvent, modelDecider } from './model.fixture';
 import { MongoEventStore } from './mongo-event-store';
-import { testDatabase, uniqueName } from './stack.fixture';
+import { openTestStore, type TestDatabase, uniqueName } from './stack.fixture';
 
 type CounterEvent = Event<'incremented', { by: number }>;
 const inc = (by = 1): CounterEvent => ({ type: 'incremented', data: { by } });
 const now = '2025-01-01T00:00:00.000Z';
 
-let db: Awaited<ReturnType<typeof testDatabase>>;
+let db: TestDatabase;
 let connection: Connection;
 let store: MongoEventStore;
 
 beforeAll(async () => {
-  db = await testDatabase();
-  connection = db.connection;
-  store = new MongoEventStore(connection, { service: 'model-registry', context: 'models' });
-  await store.init();
+  ({ db, connection, store } = await openTestStore());
 });
 
 afterAll(async () => {

@@ -2,29 +2,25 @@ import type { Kafka, Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type EventEnvelope, toKafkaMessage } from './envelope';
 import { EventConsumer } from './event-consumer';
-import { deleteTopics, dlqTopic, ensureTopics } from './kafka-topics';
+import { dlqTopic, ensureTopics } from './kafka-topics';
 import { ProcessedMarkers } from './processed-markers';
 import { Projection } from './projection';
-import { collectMessages, testDatabase, testKafka, uniqueName } from './stack.fixture';
+import { collectMessages, openTestBus, type TestDatabase, uniqueName } from './stack.fixture';
 
 const TYPE = 'neuroforge.models.model_registered.v1';
 
-let db: Awaited<ReturnType<typeof testDatabase>>;
+let db: TestDatabase;
 let kafka: Kafka;
 let producer: Producer;
+let close: (topics: readonly string[]) => Promise<void>;
 const topics: string[] = [];
 
 beforeAll(async () => {
-  db = await testDatabase();
-  kafka = testKafka();
-  producer = kafka.producer();
-  await producer.connect();
+  ({ db, kafka, producer, close } = await openTestBus());
 });
 
 afterAll(async () => {
-  await producer?.disconnect();
-  await deleteTopics(kafka, [...topics, ...topics.map(dlqTopic)]).catch(() => undefined);
-  await db?.drop();
+  await close?.(topics);
 });
 
 let sequence = 0;

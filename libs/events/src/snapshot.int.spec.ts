@@ -4,7 +4,7 @@ import { handleCommand, loadAggregate } from './command-handler';
 import type { Decider, Event } from './event';
 import { MongoEventStore, STREAM_PAGE } from './mongo-event-store';
 import { SnapshotStateError } from './snapshot';
-import { testDatabase, uniqueName } from './stack.fixture';
+import { openTestStore, type TestDatabase, uniqueName } from './stack.fixture';
 
 type Added = Event<'added', { n: number; tag: string }>;
 type Add = { type: 'add'; data: { n: number } };
@@ -32,15 +32,12 @@ const add = (n: number): Add => ({ type: 'add', data: { n } });
 const added = (n: number): Added => ({ type: 'added', data: { n, tag: 'x' } });
 const quiet = () => undefined;
 
-let db: Awaited<ReturnType<typeof testDatabase>>;
+let db: TestDatabase;
 let connection: Connection;
 let store: MongoEventStore;
 
 beforeAll(async () => {
-  db = await testDatabase();
-  connection = db.connection;
-  store = new MongoEventStore(connection, { service: 'model-registry', context: 'models' });
-  await store.init();
+  ({ db, connection, store } = await openTestStore());
 });
 
 afterAll(async () => {

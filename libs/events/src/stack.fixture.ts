@@ -1,8 +1,10 @@
 // Test support for the kit's integration tests: a throw-away Mongo database and Kafka names per test file,
 // against the real local stack (FerretDB on 27017, Kafka on 9092).
 import { randomBytes } from 'node:crypto';
-import { Kafka, type KafkaMessage, logLevel } from 'kafkajs';
+import { Kafka, type KafkaMessage, logLevel, type Producer } from 'kafkajs';
 import mongoose, { type Connection, type mongo } from 'mongoose';
+import { deleteTopics, dlqTopic } from './kafka-topics';
+import { MongoEventStore } from './mongo-event-store';
 
 export const MONGO_URL = process.env.NEUROFORGE_TEST_MONGO_URL ?? 'mongodb://127.0.0.1:27017';
 export const KAFKA_BROKERS = (process.env.NEUROFORGE_TEST_KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
@@ -27,6 +29,35 @@ export async function testDatabase(): Promise<{ connection: Connection; db: mong
       await connection.close();
     },
   };
+}
+
+export type TestDatabase = Awaited<ReturnType<typeof testDatabase>>;
+
+/** A throw-away database with an initialised event store (the model-registry's `models` context, as the tests use). */
+export async function openTestStore(): Promise<{ db: TestDatabase; connection: Connection; store: MongoEventStore }> {
+  const db = await testDatabase();
+  const store = new MongoEventStore(db.connection, { service: 'model-registry', context: 'models' });
+  await store.init();
+  return { db, connection: db.connection, store };
+}
+
+/** A throw-away database, a Kafka client and a connected producer; `close` also deletes the topics (and DLQs) given. */
+export async function openTestBus(): Promise<{
+  db: TestDatabase;
+  kafka: Kafka;
+  producer: Producer;
+  close: (topics: readonly string[]) => Promise<void>;
+}> {
+  const db = await testDatabase();
+  const kafka = testKafka();
+  const producer = kafka.producer();
+  await producer.connect();
+  const close = async (topics: readonly string[]) => {
+    await producer.disconnect();
+    await deleteTopics(kafka, [...topics, ...topics.map(dlqTopic)]).catch(() => undefined);
+    await db.drop();
+  };
+  return { db, kafka, producer, close };
 }
 
 export function testKafka(clientId = uniqueName('nf-test-events')): Kafka {
